@@ -1,0 +1,264 @@
+"""The error tree. Every failure the package reports is a :class:`ParallelError`::
+
+    ParallelError
+    ├── ParallelValidationError (also ValueError)    bad input, refused before any request
+    │   └── SchemaError                               a schema the API cannot accept (names the path)
+    ├── APIConnectionError                           the server could not be reached or the connection broke
+    │   └── APITimeoutError                          no answer within the client's timeout
+    ├── APIStatusError                               the API answered with an error status
+    │   ├── BadRequestError               400
+    │   ├── AuthenticationError           401
+    │   ├── InsufficientCreditError       402
+    │   ├── PermissionDeniedError         403        (the API's answer to an invalid processor)
+    │   ├── NotFoundError                 404
+    │   ├── RequestTimeoutError           408        (a result wait ended with the run still active)
+    │   ├── ConflictError                 409
+    │   ├── UnprocessableEntityError      422        (``errors`` lists every failing field, either body shape)
+    │   ├── RateLimitError                429        (``retry_after`` in seconds when the API said)
+    │   └── InternalServerError           5xx
+    ├── TaskRunFailedError                           the run ended as failed (``run.error`` says why)
+    ├── TaskRunTimeoutError (also TimeoutError)      the caller's deadline passed with the run still active
+    ├── RunCreationUncertainError                    a create request may or may not have reached the server
+    ├── OutputValidationError                        the answer does not fit the caller's schema
+    ├── StreamError                                  the server reported an error inside an SSE stream
+    └── WebhookVerificationError                     a webhook delivery failed its signature or time check
+
+Messages never contain the API key.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._models import ErrorObject, TaskRun, TaskRunInput
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InsufficientCreditError",
+    "InternalServerError",
+    "NotFoundError",
+    "OutputValidationError",
+    "ParallelError",
+    "ParallelValidationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "RunCreationUncertainError",
+    "SchemaError",
+    "StreamError",
+    "TaskRunFailedError",
+    "TaskRunTimeoutError",
+    "UnprocessableEntityError",
+    "WebhookVerificationError",
+    "status_error_class",
+]
+
+
+class ParallelError(Exception):
+    """Base of every error raised by parallel-integrations."""
+
+
+class ParallelValidationError(ParallelError, ValueError):
+    """Input that breaks a documented rule, refused before any request is sent.
+
+    ``field`` names the offending argument (a dot path for nested values) and ``limit`` the rule, so the message
+    reads like ``search_queries[2]: at most 200 characters (got 251)``.
+    """
+
+    def __init__(self, field: str, problem: str, *, limit: object = None) -> None:
+        self.field = field
+        self.problem = problem
+        self.limit = limit
+        super().__init__(f"{field}: {problem}")
+
+
+class SchemaError(ParallelValidationError):
+    """A JSON schema or pydantic class that the API's schema rules cannot express; ``field`` is its path."""
+
+
+class APIConnectionError(ParallelError):
+    """The request failed before a response arrived (refused, reset, DNS, TLS...)."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        self.method = method
+        self.url = url
+        super().__init__(f"{message} ({method} {url})" if method else message)
+
+
+class APITimeoutError(APIConnectionError):
+    """No response within the client's timeout."""
+
+
+class APIStatusError(ParallelError):
+    """The API answered with a non-success status.
+
+    ``status_code``, ``ref_id`` (quote it to Parallel support), ``message`` and ``detail`` come from the error body;
+    ``body`` is the parsed body as received.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        ref_id: str | None = None,
+        detail: Any = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.message = message
+        self.ref_id = ref_id
+        self.detail = detail
+        self.body = body
+        self.headers = headers or {}
+        suffix = f" (ref_id {ref_id})" if ref_id else ""
+        super().__init__(f"{status_code}: {message}{suffix}")
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing or invalid."""
+
+
+class InsufficientCreditError(APIStatusError):
+    """402: not enough credit; credit reserved by in-flight runs counts as spent."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: refused; for task runs, the processor name is not valid."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no run or group with that id."""
+
+
+class RequestTimeoutError(APIStatusError):
+    """408: the server's wait for a result ended while the run was still active."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the resource's state."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the API rejected the input. ``errors`` lists ``{"loc": [...], "msg": ..., "type": ...}`` entries
+    whichever of the API's two 422 body shapes arrived."""
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        detail = self.detail
+        if isinstance(detail, list):
+            return [d for d in detail if isinstance(d, dict)]
+        if isinstance(detail, dict):
+            inner = detail.get("errors")
+            if isinstance(inner, list):
+                return [d for d in inner if isinstance(d, dict)]
+            return [detail]
+        return [{"loc": [], "msg": self.message, "type": "value_error"}]
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` is the wait the server asked for, in seconds, when it said."""
+
+    @property
+    def retry_after(self) -> float | None:
+        from ._retry import parse_retry_after
+
+        return parse_retry_after(self.headers)
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: RequestTimeoutError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """The :class:`APIStatusError` subclass for an HTTP status."""
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)
+
+
+class TaskRunFailedError(ParallelError):
+    """The run ended as ``failed``. ``run`` is its final state; ``run.error.message`` says why."""
+
+    def __init__(self, run: TaskRun) -> None:
+        self.run = run
+        self.run_id = run.run_id
+        reason = run.error.message if run.error is not None and run.error.message else "no reason given"
+        super().__init__(f"task run {run.run_id} failed: {reason}")
+
+
+class TaskRunTimeoutError(ParallelError, TimeoutError):
+    """The caller's deadline passed while the run was still active. The run goes on server-side: call
+    ``task_runs.result(run_id)`` later to collect it."""
+
+    def __init__(self, run_id: str, waited: float) -> None:
+        self.run_id = run_id
+        self.waited = waited
+        super().__init__(f"task run {run_id} still active after waiting {waited:.1f} s")
+
+
+class RunCreationUncertainError(ParallelError):
+    """A create request failed in a way that leaves unknown whether the server created the run.
+
+    It is not re-sent automatically, because a second run would be paid for twice. ``request`` is what was sent
+    (nothing is lost); ``cause`` is the underlying failure. Check your runs (for example by ``metadata``) before
+    creating again.
+    """
+
+    def __init__(self, request: TaskRunInput, cause: BaseException) -> None:
+        self.request = request
+        self.cause = cause
+        super().__init__(
+            f"creating the task run may or may not have succeeded ({type(cause).__name__}: {cause}); "
+            "it was not re-sent to avoid a duplicate paid run"
+        )
+
+
+class OutputValidationError(ParallelError):
+    """The run's output does not validate against the caller's class or schema.
+
+    ``content`` is the raw output as received (nothing is lost), ``errors`` the validation errors, and ``result``
+    the whole result when there is one.
+    """
+
+    def __init__(self, message: str, *, content: Any, errors: list[dict[str, Any]], result: Any = None) -> None:
+        self.content = content
+        self.errors = errors
+        self.result = result
+        super().__init__(message)
+
+
+class StreamError(ParallelError):
+    """The server sent an ``error`` event inside a stream."""
+
+    def __init__(self, error: ErrorObject) -> None:
+        self.error = error
+        super().__init__(f"stream error: {error.message} (ref_id {error.ref_id})")
+
+
+class WebhookVerificationError(ParallelError):
+    """A webhook delivery is not authentic: missing headers, no matching signature, or a stale timestamp."""
