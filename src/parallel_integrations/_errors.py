@@ -83,11 +83,16 @@ class SchemaError(ParallelValidationError):
 
 
 class APIConnectionError(ParallelError):
-    """The request failed before a response arrived (refused, reset, DNS, TLS...)."""
+    """The request failed before a response arrived (refused, reset, DNS, TLS...).
 
-    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+    ``request_sent`` is false when the connection was never established, so the server cannot have acted on the
+    request; a creation request is re-sent only then.
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", request_sent: bool = True) -> None:
         self.method = method
         self.url = url
+        self.request_sent = request_sent
         super().__init__(f"{message} ({method} {url})" if method else message)
 
 
@@ -225,11 +230,11 @@ class RunCreationUncertainError(ParallelError):
     """A create request failed in a way that leaves unknown whether the server created the run.
 
     It is not re-sent automatically, because a second run would be paid for twice. ``request`` is what was sent
-    (nothing is lost); ``cause`` is the underlying failure. Check your runs (for example by ``metadata``) before
-    creating again.
+    (a run input, or the inputs of an add-runs request whose landing could not be established; nothing is lost);
+    ``cause`` is the underlying failure. Check your runs (for example by ``metadata``) before creating again.
     """
 
-    def __init__(self, request: TaskRunInput, cause: BaseException) -> None:
+    def __init__(self, request: TaskRunInput | list[TaskRunInput], cause: BaseException) -> None:
         self.request = request
         self.cause = cause
         super().__init__(

@@ -53,9 +53,7 @@ __all__ = [
     "WebhookEvent",
 ]
 
-RunStatus: TypeAlias = Literal[
-    "queued", "action_required", "running", "completed", "failed", "cancelling", "cancelled"
-]
+RunStatus: TypeAlias = Literal["queued", "action_required", "running", "completed", "failed", "cancelling", "cancelled"]
 ACTIVE_STATUSES: frozenset[str] = frozenset({"queued", "running", "cancelling"})
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 
@@ -282,9 +280,7 @@ class _OutputBase(_Wire):
         Fields with no confidence given are not listed."""
         limit = _CONFIDENCE_RANK[below]
         return [
-            b.field
-            for b in self.basis
-            if b.confidence and _CONFIDENCE_RANK.get(b.confidence.lower(), limit) < limit
+            b.field for b in self.basis if b.confidence and _CONFIDENCE_RANK.get(b.confidence.lower(), limit) < limit
         ]
 
     def iter_citations(self) -> Iterator[tuple[str, Citation]]:

@@ -1,0 +1,487 @@
+"""``client.task_runs`` and ``client.task_groups``, sync and async. Each method validates its arguments into wire
+models, asks the core for the operation's flow, and hands it to the client's driver."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from pydantic import BaseModel
+
+from ._core import Core, Flow, build_model
+from ._errors import ParallelValidationError
+from ._models import (
+    GroupEvent,
+    McpServer,
+    ParsedTaskRunResult,
+    RunStatus,
+    SourcePolicy,
+    TaskGroup,
+    TaskGroupRunResponse,
+    TaskRun,
+    TaskRunInput,
+    TaskRunResult,
+    TaskSpec,
+    Webhook,
+)
+
+if TYPE_CHECKING:
+    from ._client import AsyncParallelClient, ParallelClient
+
+__all__ = ["AsyncEventStream", "AsyncTaskGroups", "AsyncTaskRuns", "EventStream", "TaskGroups", "TaskRuns"]
+
+M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E")
+
+
+class EventStream(Generic[E]):
+    """Typed events from an SSE stream. Iterate it; leaving the loop (or ``close()``, or a ``with`` block)
+    closes the connection."""
+
+    def __init__(self, events: Iterator[E]) -> None:
+        self._events = events
+
+    def __iter__(self) -> Iterator[E]:
+        return self
+
+    def __next__(self) -> E:
+        return next(self._events)
+
+    def close(self) -> None:
+        """Stop reading and close the connection."""
+        close = getattr(self._events, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> EventStream[E]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+class AsyncEventStream(Generic[E]):
+    """Typed events from an SSE stream, for ``async for``; ``aclose()`` or ``async with`` closes the connection."""
+
+    def __init__(self, events: AsyncIterator[E]) -> None:
+        self._events = events
+
+    def __aiter__(self) -> AsyncIterator[E]:
+        return self
+
+    async def __anext__(self) -> E:
+        return await anext(self._events)
+
+    async def aclose(self) -> None:
+        """Stop reading and close the connection."""
+        aclose = getattr(self._events, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def __aenter__(self) -> AsyncEventStream[E]:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+# --- shared argument handling ---------------------------------------------------------------------------------
+
+
+def _run_input(core: Core, **fields: Any) -> TaskRunInput:
+    return core.run_input(fields)
+
+
+def _execute_spec(output: Any, task_spec: TaskSpec | Mapping[str, Any] | None) -> TaskSpec | None:
+    if output is not None and task_spec is not None:
+        raise ParallelValidationError("output", "give output or task_spec, not both (output becomes the task_spec)")
+    if output is None:
+        return None if task_spec is None else build_model(TaskSpec, task_spec, "task_spec")
+    from ._schema import output_spec
+
+    spec = output_spec(output)
+    return None if spec is None else TaskSpec(output_schema=spec)
+
+
+def _parsed(result: TaskRunResult, output: Any) -> TaskRunResult:
+    if isinstance(output, type) and issubclass(output, BaseModel):
+        from ._schema import parse_output
+
+        return parse_output(result, output)
+    return result
+
+
+def _spec(value: TaskSpec | Mapping[str, Any] | None, field: str) -> TaskSpec | None:
+    return None if value is None else build_model(TaskSpec, value, field)
+
+
+def _runs_params(
+    status: RunStatus | None, include_input: bool, include_output: bool, last_event_id: str | None
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "include_input": include_input or None,
+        "include_output": include_output or None,
+        "last_event_id": last_event_id,
+    }
+
+
+def _group_events(core: Core, taskgroup_id: str, last_event_id: str | None) -> Flow[None]:
+    return core.stream(
+        core.group_path(taskgroup_id, "/events"), {"last_event_id": last_event_id}, resumable=True, until_inactive=True
+    )
+
+
+def _group_runs(core: Core, taskgroup_id: str, params: dict[str, Any]) -> Flow[None]:
+    return core.stream(core.group_path(taskgroup_id, "/runs"), params, resumable=True, until_inactive=False)
+
+
+def _run_events(core: Core, run_id: str) -> Flow[None]:
+    from ._core import BETA_EVENTS, _id
+
+    path = f"{core.paths['run_events']}/{_id(run_id)}/events"
+    return core.stream(path, {}, betas=[BETA_EVENTS], resumable=False, until_inactive=False)
+
+
+# --- sync -----------------------------------------------------------------------------------------------------
+
+
+class TaskRuns:
+    """Task runs: one input in, schema-shaped output with per-field basis out."""
+
+    def __init__(self, client: ParallelClient) -> None:
+        self._client = client
+
+    def create(
+        self,
+        input: str | Mapping[str, Any],
+        processor: str,
+        *,
+        task_spec: TaskSpec | Mapping[str, Any] | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        source_policy: SourcePolicy | Mapping[str, Any] | None = None,
+        enable_events: bool | None = None,
+        mcp_servers: Sequence[McpServer | Mapping[str, Any]] | None = None,
+        webhook: Webhook | Mapping[str, Any] | None = None,
+        previous_interaction_id: str | None = None,
+        betas: Sequence[str] | None = None,
+    ) -> TaskRun:
+        """Start a run (``POST /v1/tasks/runs``) and return it queued; collect it with :meth:`result`.
+
+        ``processor`` is ``lite``, ``base``, ``core``, ``core2x``, ``pro``, ``ultra``... (``-fast`` variants too).
+        Beta features (``mcp_servers``, ``enable_events``, ``webhook``) add their ``parallel-beta`` value
+        themselves; ``betas`` adds others. If the request fails after it may have reached the server it is not
+        re-sent: :class:`RunCreationUncertainError` carries what was sent.
+        """
+        run = _run_input(
+            self._client._core,
+            input=input,
+            processor=processor,
+            task_spec=task_spec,
+            metadata=metadata,
+            source_policy=source_policy,
+            enable_events=enable_events,
+            mcp_servers=mcp_servers,
+            webhook=webhook,
+            previous_interaction_id=previous_interaction_id,
+        )
+        return self._client._run(self._client._core.create_run(run, betas))
+
+    def retrieve(self, run_id: str) -> TaskRun:
+        """The run's current state (does not wait)."""
+        return self._client._run(self._client._core.retrieve_run(run_id))
+
+    def retrieve_input(self, run_id: str) -> TaskRunInput:
+        """The input the run was created with, task spec included."""
+        return self._client._run(self._client._core.retrieve_input(run_id))
+
+    def result(self, run_id: str, *, timeout: float | None = None, betas: Sequence[str] | None = None) -> TaskRunResult:
+        """Wait for the run to finish and return its output with basis.
+
+        Waiting is a server-side long poll, re-issued until ``timeout`` seconds have passed (``None``: as long as
+        the run is active). Raises :class:`TaskRunFailedError` if the run failed, :class:`TaskRunTimeoutError`
+        if the deadline passed first (the run goes on; call again later), :class:`NotFoundError` for an unknown id.
+        """
+        return self._client._run(self._client._core.wait_result(run_id, timeout, betas))
+
+    @overload
+    def execute(
+        self,
+        input: str | Mapping[str, Any],
+        processor: str,
+        *,
+        output: type[M],
+        task_spec: None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        source_policy: SourcePolicy | Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        betas: Sequence[str] | None = None,
+    ) -> ParsedTaskRunResult[M]: ...
+    @overload
+    def execute(
+        self,
+        input: str | Mapping[str, Any],
+        processor: str,
+        *,
+        output: Any = None,
+        task_spec: TaskSpec | Mapping[str, Any] | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        source_policy: SourcePolicy | Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        betas: Sequence[str] | None = None,
+    ) -> TaskRunResult: ...
+    def execute(
+        self,
+        input: str | Mapping[str, Any],
+        processor: str,
+        *,
+        output: Any = None,
+        task_spec: TaskSpec | Mapping[str, Any] | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        source_policy: SourcePolicy | Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        betas: Sequence[str] | None = None,
+    ) -> TaskRunResult:
+        """Create a run and wait for its result (``timeout`` seconds at most; ``None``: no deadline).
+
+        ``output`` is a pydantic class (then ``result.parsed`` is an instance of it), a JSON schema (bare, or in
+        the API's ``{"type": "json", "json_schema": ...}`` form), or a text description. Raises what
+        :meth:`create` and :meth:`result` raise, and :class:`OutputValidationError` when the answer does not
+        fit the class.
+        """
+        run = _run_input(
+            self._client._core,
+            input=input,
+            processor=processor,
+            task_spec=_execute_spec(output, task_spec),
+            metadata=metadata,
+            source_policy=source_policy,
+        )
+        created = self._client._run(self._client._core.create_run(run, betas))
+        return _parsed(self.result(created.run_id, timeout=timeout, betas=betas), output)
+
+    def stream_events(self, run_id: str) -> EventStream[GroupEvent]:
+        """Progress of a run created with ``enable_events=True``: state, progress messages and source stats,
+        ending with the final state (with its output when completed). Not resumable."""
+        return EventStream(self._client._iterate(_run_events(self._client._core, run_id)))
+
+
+class TaskGroups:
+    """Task groups: batches of runs, monitored and collected together."""
+
+    def __init__(self, client: ParallelClient) -> None:
+        self._client = client
+
+    def create(self, *, metadata: Mapping[str, str | int | float | bool] | None = None) -> TaskGroup:
+        """Create an empty group."""
+        return self._client._run(self._client._core.create_group(metadata))
+
+    def retrieve(self, taskgroup_id: str) -> TaskGroup:
+        """The group's aggregated status: run count, counts per status, ``is_active``."""
+        return self._client._run(self._client._core.retrieve_group(taskgroup_id))
+
+    def add_runs(
+        self,
+        taskgroup_id: str,
+        inputs: Iterable[TaskRunInput | Mapping[str, Any]],
+        *,
+        default_task_spec: TaskSpec | Mapping[str, Any] | None = None,
+        betas: Sequence[str] | None = None,
+    ) -> TaskGroupRunResponse:
+        """Add runs to a group; ``run_ids`` come back in input order.
+
+        Any number of inputs is accepted: they go in requests of at most 1,000, each carrying
+        ``default_task_spec``. Every input is validated before the first request. A request that fails after it
+        may have reached the server is reconciled through the group's run count, never blindly re-sent (assumes no
+        other writer adds to the group at the same moment).
+        """
+        core = self._client._core
+        runs = core.group_inputs(inputs)
+        return self._client._run(
+            core.add_runs(taskgroup_id, runs, _spec(default_task_spec, "default_task_spec"), betas)
+        )
+
+    def stream_runs(
+        self,
+        taskgroup_id: str,
+        *,
+        status: RunStatus | None = None,
+        include_input: bool = False,
+        include_output: bool = False,
+        last_event_id: str | None = None,
+    ) -> EventStream[GroupEvent]:
+        """Every run of the group as it is now (a finite snapshot, in the order added), optionally with inputs and
+        (for completed runs) outputs. Resumes by itself after a dropped connection."""
+        params = _runs_params(status, include_input, include_output, last_event_id)
+        return EventStream(self._client._iterate(_group_runs(self._client._core, taskgroup_id, params)))
+
+    def stream_events(self, taskgroup_id: str, *, last_event_id: str | None = None) -> EventStream[GroupEvent]:
+        """The group's events: status changes and runs reaching a final state, from the start (or after
+        ``last_event_id``) until the group is no longer active. A dropped connection is resumed after the last
+        event received, so every event arrives exactly once."""
+        return EventStream(self._client._iterate(_group_events(self._client._core, taskgroup_id, last_event_id)))
+
+    def retrieve_run(self, taskgroup_id: str, run_id: str) -> TaskRun:
+        """One run of the group."""
+        return self._client._run(self._client._core.retrieve_group_run(taskgroup_id, run_id))
+
+
+# --- async ----------------------------------------------------------------------------------------------------
+
+
+class AsyncTaskRuns:
+    """Task runs, awaited. See :class:`TaskRuns` for each method."""
+
+    def __init__(self, client: AsyncParallelClient) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        input: str | Mapping[str, Any],
+        processor: str,
+        *,
+        task_spec: TaskSpec | Mapping[str, Any] | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        source_policy: SourcePolicy | Mapping[str, Any] | None = None,
+        enable_events: bool | None = None,
+        mcp_servers: Sequence[McpServer | Mapping[str, Any]] | None = None,
+        webhook: Webhook | Mapping[str, Any] | None = None,
+        previous_interaction_id: str | None = None,
+        betas: Sequence[str] | None = None,
+    ) -> TaskRun:
+        """Start a run and return it queued. See :meth:`TaskRuns.create`."""
+        run = _run_input(
+            self._client._core,
+            input=input,
+            processor=processor,
+            task_spec=task_spec,
+            metadata=metadata,
+            source_policy=source_policy,
+            enable_events=enable_events,
+            mcp_servers=mcp_servers,
+            webhook=webhook,
+            previous_interaction_id=previous_interaction_id,
+        )
+        return await self._client._run(self._client._core.create_run(run, betas))
+
+    async def retrieve(self, run_id: str) -> TaskRun:
+        """The run's current state (does not wait)."""
+        return await self._client._run(self._client._core.retrieve_run(run_id))
+
+    async def retrieve_input(self, run_id: str) -> TaskRunInput:
+        """The input the run was created with, task spec included."""
+        return await self._client._run(self._client._core.retrieve_input(run_id))
+
+    async def result(
+        self, run_id: str, *, timeout: float | None = None, betas: Sequence[str] | None = None
+    ) -> TaskRunResult:
+        """Wait for the run to finish and return its output. See :meth:`TaskRuns.result`."""
+        return await self._client._run(self._client._core.wait_result(run_id, timeout, betas))
+
+    @overload
+    async def execute(
+        self,
+        input: str | Mapping[str, Any],
+        processor: str,
+        *,
+        output: type[M],
+        task_spec: None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        source_policy: SourcePolicy | Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        betas: Sequence[str] | None = None,
+    ) -> ParsedTaskRunResult[M]: ...
+    @overload
+    async def execute(
+        self,
+        input: str | Mapping[str, Any],
+        processor: str,
+        *,
+        output: Any = None,
+        task_spec: TaskSpec | Mapping[str, Any] | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        source_policy: SourcePolicy | Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        betas: Sequence[str] | None = None,
+    ) -> TaskRunResult: ...
+    async def execute(
+        self,
+        input: str | Mapping[str, Any],
+        processor: str,
+        *,
+        output: Any = None,
+        task_spec: TaskSpec | Mapping[str, Any] | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        source_policy: SourcePolicy | Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        betas: Sequence[str] | None = None,
+    ) -> TaskRunResult:
+        """Create a run and wait for its result. See :meth:`TaskRuns.execute`."""
+        run = _run_input(
+            self._client._core,
+            input=input,
+            processor=processor,
+            task_spec=_execute_spec(output, task_spec),
+            metadata=metadata,
+            source_policy=source_policy,
+        )
+        created = await self._client._run(self._client._core.create_run(run, betas))
+        return _parsed(await self.result(created.run_id, timeout=timeout, betas=betas), output)
+
+    def stream_events(self, run_id: str) -> AsyncEventStream[GroupEvent]:
+        """Progress events of a run created with ``enable_events=True``. See :meth:`TaskRuns.stream_events`."""
+        return AsyncEventStream(self._client._iterate(_run_events(self._client._core, run_id)))
+
+
+class AsyncTaskGroups:
+    """Task groups, awaited. See :class:`TaskGroups` for each method."""
+
+    def __init__(self, client: AsyncParallelClient) -> None:
+        self._client = client
+
+    async def create(self, *, metadata: Mapping[str, str | int | float | bool] | None = None) -> TaskGroup:
+        """Create an empty group."""
+        return await self._client._run(self._client._core.create_group(metadata))
+
+    async def retrieve(self, taskgroup_id: str) -> TaskGroup:
+        """The group's aggregated status."""
+        return await self._client._run(self._client._core.retrieve_group(taskgroup_id))
+
+    async def add_runs(
+        self,
+        taskgroup_id: str,
+        inputs: Iterable[TaskRunInput | Mapping[str, Any]],
+        *,
+        default_task_spec: TaskSpec | Mapping[str, Any] | None = None,
+        betas: Sequence[str] | None = None,
+    ) -> TaskGroupRunResponse:
+        """Add runs, in requests of at most 1,000. See :meth:`TaskGroups.add_runs`."""
+        core = self._client._core
+        runs = core.group_inputs(inputs)
+        spec = _spec(default_task_spec, "default_task_spec")
+        return await self._client._run(core.add_runs(taskgroup_id, runs, spec, betas))
+
+    def stream_runs(
+        self,
+        taskgroup_id: str,
+        *,
+        status: RunStatus | None = None,
+        include_input: bool = False,
+        include_output: bool = False,
+        last_event_id: str | None = None,
+    ) -> AsyncEventStream[GroupEvent]:
+        """A finite snapshot of the group's runs. See :meth:`TaskGroups.stream_runs`."""
+        params = _runs_params(status, include_input, include_output, last_event_id)
+        return AsyncEventStream(self._client._iterate(_group_runs(self._client._core, taskgroup_id, params)))
+
+    def stream_events(self, taskgroup_id: str, *, last_event_id: str | None = None) -> AsyncEventStream[GroupEvent]:
+        """The group's events until it is no longer active. See :meth:`TaskGroups.stream_events`."""
+        events = _group_events(self._client._core, taskgroup_id, last_event_id)
+        return AsyncEventStream(self._client._iterate(events))
+
+    async def retrieve_run(self, taskgroup_id: str, run_id: str) -> TaskRun:
+        """One run of the group."""
+        return await self._client._run(self._client._core.retrieve_group_run(taskgroup_id, run_id))
