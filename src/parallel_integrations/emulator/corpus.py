@@ -1,13 +1,7 @@
-"""The emulator's search corpus: pages split into passages, indexed in an in-memory SQLite FTS5 table.
-
-Passages (a few hundred characters, each knowing its page title and section heading) are ranked with BM25
-over three columns, title > heading > body, with the Porter stemmer so ``decorators`` finds ``decorator``.
-A search ranks pages by their best passages and returns those passages as excerpts. User text never reaches
-``MATCH`` raw: it is cut into words and every word is quoted, so quotes, ``AND``, ``*``, ``-`` or colons
-cannot break the query.
-
-The default corpus is the Python language reference shipped with CPython (``pydoc_data.topics``), one page per
-topic, each with its docs.python.org URL, so the emulator answers offline with real, checkable sources.
+"""The emulator's search corpus: pages cut into passages of a few hundred characters, indexed in an in-memory
+SQLite FTS5 table and ranked with BM25 (title > section heading > body; Porter stemming, so ``decorators``
+finds ``decorator``). User text never reaches ``MATCH`` raw: every word is quoted. The default corpus is the
+Python language reference shipped with CPython, each topic with its docs.python.org URL.
 """
 
 from __future__ import annotations
@@ -40,8 +34,8 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One search result: a page with its best-matching excerpts, best first. ``score`` is positive, higher is
-    better, and only comparable within one search."""
+    """One search result: a page with its best-matching excerpts, best first. ``score`` is positive, higher
+    is better, comparable only within one search."""
 
     url: str
     title: str
@@ -50,14 +44,13 @@ class Hit:
     score: float
 
 
-# --- text handling ------------------------------------------------------------------------------------------
+# --- text handling ---
 
 # Common English, minus words that are also Python keywords ("while", "for", "with", "is", "in", ...).
-_STOPWORD_TEXT = """a about above after again all also am an any are at be because been before being below
-between both but by can could did do does doing down during each few further had has have having he her here
-hers him his how i it its itself just me more most my no nor of off on once only other our out over own same
-she should so some such than that the their them then there these they this those through to too under until
-up use used using very was we were what when where which who whom why will would you your work works"""
+_STOPWORD_TEXT = """a about after all also am an any are at be because been being but by can could did do
+does doing each had has have having he her here his how i it its just me more most my no of on only other our
+out she should so some such than that the their them then there these they this those to too up use used using
+very was we were what when where which who why will would you your work works"""
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer calls a token: underscores separate words
 _MAX_QUERY_TERMS = 64
@@ -87,23 +80,17 @@ def _match_expression(words: Sequence[str]) -> str:
     return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
-def _cut(text: str, limit: int) -> str:
-    """The start of ``text``, at most ``limit`` characters, ending on a word boundary when one is near."""
-    cut = text[:limit]
-    space = max(cut.rfind(" "), cut.rfind("\n"))
-    return cut[:space] if len(text) > limit and space > limit // 2 else cut
-
-
-def truncate(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters on a word boundary, ending in ``" ..."`` when cut."""
-    if len(text) <= limit:
-        return text
-    if limit <= 4:
+def truncate(text: str, limit: int, marker: str = " ...") -> str:
+    """``text`` cut to at most ``limit`` characters on a word boundary, ending in ``marker`` when cut."""
+    room = limit - len(marker)
+    if len(text) <= limit or room <= 0:
         return text[:limit]
-    return _cut(text, limit - 4).rstrip() + " ..."
+    cut = text[:room]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    return (cut[:space] if space > room // 2 else cut).rstrip() + marker
 
 
-# --- splitting pages into passages --------------------------------------------------------------------------
+# --- splitting pages into passages ---
 
 _UNDERLINE = re.compile(r"^([=\-*~^#\"+'`])\1{2,}\s*$")
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -113,53 +100,44 @@ _PARAGRAPH_MAX = 800
 
 
 def _blocks(text: str) -> Iterator[tuple[int, str]]:
-    """Headings as ``(level, text)`` with level >= 1, paragraphs as ``(0, text)``.
-
-    Understands Markdown ``#`` headings, underlined headings (reStructuredText and pydoc style: levels follow
-    the order in which underline characters first appear) and fenced code, which is kept whole.
-    """
-    underline_levels: dict[str, int] = {}
+    """Headings as ``(level, text)`` with level >= 1, paragraphs as ``(0, text)``. Knows Markdown ``#``
+    headings, underlined ones (levels in order of first appearance, as in reStructuredText and pydoc) and
+    fenced code, kept whole. Prose lines are unwrapped; indented or fenced lines keep their line breaks."""
+    levels: dict[str, int] = {}
     paragraph: list[str] = []
-    fence: str | None = None
+    fence = ""
 
-    def flush() -> Iterator[tuple[int, str]]:
+    def flush(verbatim: bool = False) -> Iterator[tuple[int, str]]:
         if paragraph:
-            lines = [line.rstrip() for line in paragraph]
-            prose = fence is None and not any(line[:1].isspace() for line in lines)
-            yield 0, (" ".join(line.strip() for line in lines) if prose else "\n".join(lines))
+            prose = not verbatim and not any(line[:1].isspace() for line in paragraph)
+            yield 0, " ".join(x.strip() for x in paragraph) if prose else "\n".join(x.rstrip() for x in paragraph)
             paragraph.clear()
 
     for line in text.splitlines():
         stripped = line.strip()
-        if fence is not None:
-            paragraph.append(line)
-            if stripped.startswith(fence):
-                fence = None
+        if fence or stripped.startswith(("```", "~~~")):
+            if not fence:
                 yield from flush()
-            continue
-        if stripped.startswith(("```", "~~~")):
-            yield from flush()
-            fence = stripped[:3]
+                fence = stripped[:3]
+            elif stripped.startswith(fence):
+                fence = ""
+                paragraph.append(line)
+                yield from flush(verbatim=True)
+                continue
             paragraph.append(line)
-            continue
-        atx = _ATX.match(line)
-        underline = _UNDERLINE.match(line)
-        if atx:
+        elif atx := _ATX.match(line):
             yield from flush()
             yield len(atx.group(1)), atx.group(2)
-        elif underline and len(paragraph) == 1 and not paragraph[0][:1].isspace() and len(paragraph[0]) < 120:
-            char = underline.group(1)
-            level = underline_levels.setdefault(char, len(underline_levels) + 1)
-            heading = paragraph.pop().strip()
-            yield level, heading
-        elif underline and not paragraph:
-            continue  # a rule or an overline: no text
-        elif not stripped:
-            yield from flush()
-        else:
+        elif underline := _UNDERLINE.match(line):
+            if len(paragraph) == 1 and not paragraph[0][:1].isspace() and len(paragraph[0]) < 120:
+                yield levels.setdefault(underline.group(1), len(levels) + 1), paragraph.pop().strip()
+            elif paragraph:  # a rule under a longer paragraph is no heading
+                paragraph.append(line)
+        elif stripped:
             paragraph.append(line)
-    fence = None
-    yield from flush()
+        else:
+            yield from flush()
+    yield from flush(verbatim=bool(fence))
 
 
 def _pieces(paragraph: str) -> Iterator[str]:
@@ -174,7 +152,7 @@ def _pieces(paragraph: str) -> Iterator[str]:
             piece = ""
         piece = f"{piece} {sentence}" if piece else sentence
         while len(piece) > _PARAGRAPH_MAX:  # a "sentence" with no end, such as a grammar block
-            head = _cut(piece, _PASSAGE_TARGET)
+            head = truncate(piece, _PASSAGE_TARGET, marker="")
             yield head
             piece = piece[len(head) :].lstrip()
     if piece:
@@ -218,7 +196,7 @@ def _first_heading(text: str) -> str | None:
     return next((_clean_title(block) for level, block in _blocks(text) if level), None)
 
 
-# --- the default corpus: pydoc topics and their docs.python.org pages ---------------------------------------
+# --- the default corpus: pydoc topics and their docs.python.org pages ---
 
 _DOCS = "https://docs.python.org/3/"
 _TOPIC_PAGES = {
@@ -263,14 +241,15 @@ def _topic_pages() -> list[Page]:
     return list(pages.values())
 
 
-# --- reading files ------------------------------------------------------------------------------------------
+# --- reading files ---
 
 _DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 _BLOCK_TAG_NAMES = """p div section article header footer main nav aside ul ol li table tr td th pre
 blockquote dl dt dd figure figcaption form hr br"""
 _BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
-_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head"})
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 class _HTMLText(HTMLParser):
@@ -280,42 +259,30 @@ class _HTMLText(HTMLParser):
         super().__init__()
         self.out: list[str] = []
         self.title = ""
-        self._skipping: list[str] = []
-        self._in_title = False
-        self._pre = 0
+        self._open: list[str] = []  # open title/skipped/pre elements: they change how text is taken
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self._in_title = True
-        elif tag in _SKIPPED_TAGS:
-            self._skipping.append(tag)
-        elif re.fullmatch(r"h[1-6]", tag):
+        if tag in _SKIPPED_TAGS or tag in ("title", "pre"):
+            self._open.append(tag)
+        if tag in _HEADINGS:
             self.out.append("\n\n" + "#" * int(tag[1]) + " ")
         elif tag in _BLOCK_TAGS:
             self.out.append("\n" if tag == "br" else "\n\n")
-            if tag == "pre":
-                self._pre += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        elif tag in _SKIPPED_TAGS:
-            if tag in self._skipping:
-                del self._skipping[self._skipping.index(tag) :]
-        elif re.fullmatch(r"h[1-6]", tag) or tag in _BLOCK_TAGS:
+        if tag in self._open:
+            del self._open[len(self._open) - 1 - self._open[::-1].index(tag) :]
+        if tag in _HEADINGS or tag in _BLOCK_TAGS:
             self.out.append("\n\n")
-            if tag == "pre" and self._pre:
-                self._pre -= 1
 
     def handle_data(self, data: str) -> None:
-        if self._in_title:
+        if "title" in self._open:
             self.title += " ".join(data.split())
-        elif not self._skipping:
-            if self._pre:
-                self.out.append(data)
-            else:
-                data = re.sub(r"\s+", " ", data)
-                self.out.append(data.lstrip() if not self.out or self.out[-1].endswith("\n") else data)
+        elif "pre" in self._open and not _SKIPPED_TAGS.intersection(self._open):
+            self.out.append(data)
+        elif not _SKIPPED_TAGS.intersection(self._open):
+            data = re.sub(r"\s+", " ", data)
+            self.out.append(data.lstrip() if not self.out or self.out[-1].endswith("\n") else data)
 
     def text(self) -> str:
         lines = [line.rstrip() for line in "".join(self.out).splitlines()]
@@ -355,24 +322,17 @@ def _read_jsonl(path: Path) -> Iterator[Page]:
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ParallelValidationError(f"{path.name}:{number}", f"not valid JSON ({exc.msg})") from exc
-            if not isinstance(record, dict):
-                raise ParallelValidationError(f"{path.name}:{number}", "each line must be a JSON object")
-            for key in ("url", "text"):
-                if not isinstance(record.get(key), str) or not record[key].strip():
-                    where = f"{path.name}:{number}.{key}"
-                    raise ParallelValidationError(where, "required, a non-empty string")
+            except json.JSONDecodeError:
+                record = None
+            if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("url", "text")):
+                problem = 'must be a JSON object with string "url" and "text"'
+                raise ParallelValidationError(f"{path.name} line {number}", problem)
             title, date = record.get("title"), record.get("publish_date")
-            yield Page(
-                record["url"],
-                title if isinstance(title, str) and title else record["url"],
-                record["text"],
-                date if isinstance(date, str) and date else None,
-            )
+            title = title if isinstance(title, str) and title else record["url"]
+            yield Page(record["url"], title, record["text"], date if isinstance(date, str) and date else None)
 
 
-# --- domains ------------------------------------------------------------------------------------------------
+# --- domains ---
 
 
 def _normalise_domain(entry: str) -> tuple[str, str]:
@@ -396,12 +356,11 @@ def _host_and_path(url: str) -> tuple[str, str]:
     return (parts.hostname or "").removeprefix("www."), parts.path.rstrip("/")
 
 
-# --- the corpus ---------------------------------------------------------------------------------------------
+# --- the corpus ---
 
+_FTS = "tokenize='porter unicode61 remove_diacritics 2'"
 _WEIGHTS = "10.0, 2.0, 1.0"  # title, heading, body: a word in a page title says most about the page
 _ROW_LIMIT = 5000
-_PAGE_WEIGHTS = "4.0, 1.0"
-_PAGE_WEIGHT = 0.5  # how much the whole page's relevance adds to its best passage's
 _TITLE_BONUS = 0.5  # a page whose title the query spells out entirely scores half as much again
 
 
@@ -421,12 +380,7 @@ class Corpus:
         self._where = [_host_and_path(page.url) for page in self._pages]
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        tokenizer = "tokenize='porter unicode61 remove_diacritics 2'"
-        self._db.execute(
-            f"CREATE VIRTUAL TABLE passages USING fts5(title, heading, body, page UNINDEXED, {tokenizer})"
-        )
-        # Whole pages too: a short page about a word beats a long one that mentions it in one passage.
-        self._db.execute(f"CREATE VIRTUAL TABLE pages USING fts5(title, body, {tokenizer})")
+        self._db.execute(f"CREATE VIRTUAL TABLE passages USING fts5(title, heading, body, page UNINDEXED, {_FTS})")
         rows = (
             (page.title, heading, body, index)
             for index, page in enumerate(self._pages)
@@ -434,10 +388,6 @@ class Corpus:
         )
         with self._db:
             self._db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)", rows)
-            self._db.executemany(
-                "INSERT INTO pages (rowid, title, body) VALUES (?, ?, ?)",
-                ((index, page.title, page.text) for index, page in enumerate(self._pages)),
-            )
 
     @classmethod
     def default(cls) -> Corpus:
@@ -481,11 +431,6 @@ class Corpus:
     def __repr__(self) -> str:
         return f"Corpus({len(self._pages)} pages)"
 
-    @property
-    def pages(self) -> list[Page]:
-        """Every page, in the order given (a copy)."""
-        return list(self._pages)
-
     def _ranked(self, words: Sequence[str], allowed: Sequence[int] | None) -> list[tuple[int, str, float]]:
         """Matching passages as ``(page index, text, score)``, best first; ties broken by page URL then order;
         a passage text appears once."""
@@ -510,12 +455,6 @@ class Corpus:
                 seen.add(body)
                 ranked.append((page, body, max(float(score), 1e-6)))
         return ranked
-
-    def _page_scores(self, words: Sequence[str]) -> dict[int, float]:
-        sql = f"SELECT rowid, -bm25(pages, {_PAGE_WEIGHTS}) FROM pages WHERE pages MATCH ? LIMIT {_ROW_LIMIT}"
-        with self._lock:
-            rows = self._db.execute(sql, [_match_expression(words)]).fetchall()
-        return {int(row): float(score) for row, score in rows}
 
     def _allowed(self, include: Sequence[str], exclude: Sequence[str]) -> list[int] | None:
         wanted = [_normalise_domain(e) for e in include if e.strip()]
@@ -543,8 +482,7 @@ class Corpus:
         keeps only pages on those domains (``python.org`` covers ``docs.python.org``; ``.gov`` suffixes and
         ``docs.python.org/3/library`` path prefixes work); ``exclude_domains`` drops them and is ignored when
         ``include_domains`` is given. ``file://`` pages have no domain. An empty list means nothing matched.
-        Raises :class:`ParallelValidationError` when there is neither objective nor query, or a limit is below
-        1.
+        Raises :class:`ParallelValidationError` for no objective and no query, or a limit below 1.
         """
         if not (objective and objective.strip()) and not any(q.strip() for q in queries):
             raise ParallelValidationError("objective", "give an objective or at least one search query")
@@ -558,13 +496,12 @@ class Corpus:
         by_page: dict[int, list[tuple[str, float]]] = {}
         for page, body, score in self._ranked(words, self._allowed(include_domains, exclude_domains)):
             by_page.setdefault(page, []).append((body, score))
-        whole = self._page_scores(words)
         stems = {stem(w) for w in words}
         scored = []
         for page, found in by_page.items():
-            score = found[0][1] + _PAGE_WEIGHT * whole.get(page, 0.0)
+            # A page is as good as its best passage, and better when its title is what was asked for.
             title = {stem(w) for w in terms(self._pages[page].title)}
-            score *= 1.0 + _TITLE_BONUS * len(title & stems) / max(len(title), 1)
+            score = found[0][1] * (1.0 + _TITLE_BONUS * len(title & stems) / max(len(title), 1))
             scored.append((round(score, 6), page))
         scored.sort(key=lambda item: (-item[0], self._pages[item[1]].url))
         hits = []
