@@ -225,3 +225,16 @@ def test_retrieve_and_retrieve_input(api: FakeAPI, kind: str) -> None:
     assert run_input.input == {"country": "France"}
     assert run_input.task_spec is not None
     assert run_input.task_spec.output_schema.type == "text"  # type: ignore[union-attr]
+
+
+def test_creation_requests_are_paced_under_the_rate_limit(api: FakeAPI, kind: str) -> None:
+    from parallel_integrations._retry import RateWindow
+
+    api.on("POST", "/v1/tasks/runs", httpx.Response(202, json=run_json(RUN)))
+    api.on("GET", f"/v1/tasks/runs/{RUN}", httpx.Response(200, json=run_json(RUN)))
+    client = api.client(kind)
+    client._core.pacer = RateWindow(limit=2, period=60.0)
+    for _ in range(3):
+        call(client.task_runs.create("q", "lite"))
+        call(client.task_runs.retrieve(RUN))  # reads are not rate limited, so never paced
+    assert api.clock.sleeps == [60.0]

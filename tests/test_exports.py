@@ -9,7 +9,7 @@ import types
 import parallel_integrations
 
 EXPECTED = {
-    "ParallelClient", "AsyncParallelClient", "EventStream", "AsyncEventStream", "__version__",
+    "ParallelClient", "AsyncParallelClient", "BatchItem", "BatchProgress", "EventStream", "AsyncEventStream", "__version__",
     # errors
     "ParallelError", "ParallelValidationError", "SchemaError", "APIConnectionError", "APITimeoutError",
     "APIStatusError", "BadRequestError", "AuthenticationError", "InsufficientCreditError", "PermissionDeniedError",

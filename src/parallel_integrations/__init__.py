@@ -5,6 +5,7 @@
 offline. Importing this package imports neither framework.
 """
 
+from ._batch import BatchItem, BatchProgress
 from ._client import AsyncParallelClient, ParallelClient
 from ._errors import (
     APIConnectionError,
@@ -77,6 +78,8 @@ __all__ = [
     "AuthenticationError",
     "AutoSchema",
     "BadRequestError",
+    "BatchItem",
+    "BatchProgress",
     "Citation",
     "ConflictError",
     "ErrorEvent",

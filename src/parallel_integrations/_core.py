@@ -48,7 +48,7 @@ from ._models import (
     TaskRunResult,
     TaskSpec,
 )
-from ._retry import RetryPolicy, is_retryable_status
+from ._retry import RateWindow, RetryPolicy, is_retryable_status
 from ._sse import SSEDecoder
 from ._version import __version__
 
@@ -198,8 +198,10 @@ class Core:
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
         policy: RetryPolicy | None = None,
+        pacer: RateWindow | None = None,
     ) -> None:
         self.config = config
+        self.pacer = pacer or RateWindow()
         self.clock = clock
         self.rand = rand
         self.policy = policy or RetryPolicy()
@@ -298,6 +300,10 @@ class Core:
         request = self.build_request(method, path, body=body, params=params, betas=betas, read_timeout=read_timeout)
         attempt = 0
         while True:
+            if creation:
+                wait = self.pacer.reserve(self.clock())
+                if wait > 0:
+                    yield Sleep(wait)
             try:
                 response = yield Send(request)
             except APIConnectionError as exc:

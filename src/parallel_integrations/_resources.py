@@ -3,12 +3,13 @@ models, asks the core for the operation's flow, and hands it to the client's dri
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
+from ._batch import BatchInput, BatchItem, BatchProgress, run_batch, run_batch_async
 from ._core import Core, Flow, build_model
 from ._errors import ParallelValidationError
 from ._models import (
@@ -328,6 +329,41 @@ class TaskGroups:
         """One run of the group."""
         return self._client._run(self._client._core.retrieve_group_run(taskgroup_id, run_id))
 
+    def run_batch(
+        self,
+        inputs: Iterable[BatchInput] | None = None,
+        *,
+        processor: str | None = None,
+        output: Any = None,
+        taskgroup_id: str | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        max_concurrency: int = 16,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+    ) -> Iterator[BatchItem[Any]]:
+        """Run any number of inputs as one Task Group and yield each outcome as its run ends.
+
+        ``inputs`` are strings or mappings (run with ``processor`` and ``output``), or :class:`TaskRunInput`
+        objects with their own processor and spec; they are added 1,000 per request, paced under the API's rate
+        limit. Each :class:`BatchItem` carries its input's ``index``; a failed run is an item whose ``error`` is
+        :class:`TaskRunFailedError`, and the batch goes on. At most ``max_concurrency`` results are fetched at
+        once. ``on_progress`` receives a :class:`BatchProgress` (with the ``taskgroup_id``: keep it) whenever
+        runs are submitted or end. Pass ``taskgroup_id=`` instead of inputs to collect an existing group's runs
+        without submitting anything (indexes are then positions in the group).
+
+        >>> for item in client.task_groups.run_batch(companies, processor="base", output=Profile):
+        ...     print(item.index, item.parsed if item.ok else item.error)
+        """
+        return run_batch(
+            self._client,
+            inputs,
+            processor=processor,
+            output=output,
+            taskgroup_id=taskgroup_id,
+            metadata=metadata,
+            max_concurrency=max_concurrency,
+            on_progress=on_progress,
+        )
+
 
 # --- async ----------------------------------------------------------------------------------------------------
 
@@ -485,3 +521,27 @@ class AsyncTaskGroups:
     async def retrieve_run(self, taskgroup_id: str, run_id: str) -> TaskRun:
         """One run of the group."""
         return await self._client._run(self._client._core.retrieve_group_run(taskgroup_id, run_id))
+
+    def run_batch(
+        self,
+        inputs: Iterable[BatchInput] | None = None,
+        *,
+        processor: str | None = None,
+        output: Any = None,
+        taskgroup_id: str | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        max_concurrency: int = 16,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+    ) -> AsyncIterator[BatchItem[Any]]:
+        """Run any number of inputs as one Task Group; ``async for`` each outcome as its run ends.
+        See :meth:`TaskGroups.run_batch`."""
+        return run_batch_async(
+            self._client,
+            inputs,
+            processor=processor,
+            output=output,
+            taskgroup_id=taskgroup_id,
+            metadata=metadata,
+            max_concurrency=max_concurrency,
+            on_progress=on_progress,
+        )

@@ -10,10 +10,11 @@ from __future__ import annotations
 import email.utils
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["RetryPolicy", "is_retryable_status", "parse_retry_after"]
+__all__ = ["RateWindow", "RetryPolicy", "is_retryable_status", "parse_retry_after"]
 
 _RETRYABLE = frozenset({408, 409, 429})
 _MAX_SERVER_DELAY = 60.0
@@ -74,3 +75,24 @@ class RetryPolicy:
             return asked
         base = min(self.initial_delay * (2.0**attempt), self.max_delay)
         return base * (1.0 - self.jitter * rand())
+
+
+class RateWindow:
+    """Paces requests so that at most ``limit`` start in any ``period`` seconds (the API counts creation POSTs:
+    2,000 a minute). ``reserve(now)`` books the next slot and returns how long to wait for it."""
+
+    def __init__(self, limit: int = 2_000, period: float = 60.0) -> None:
+        self.limit = limit
+        self.period = period
+        self._starts: deque[float] = deque()
+
+    def reserve(self, now: float) -> float:
+        """Book a slot; the wait (0 when the window has room) before the request may go."""
+        while self._starts and self._starts[0] <= now - self.period:
+            self._starts.popleft()
+        if len(self._starts) < self.limit:
+            self._starts.append(now)
+            return 0.0
+        slot = self._starts.popleft() + self.period
+        self._starts.append(slot)
+        return max(0.0, slot - now)

@@ -1,0 +1,284 @@
+"""The batch runner: any number of inputs through one Task Group, results yielded as runs complete.
+
+Submission and bookkeeping are shared (:class:`BatchTracker` decides what each group event means); the sync
+runner fetches results on a bounded thread pool, the async one on bounded tasks. Memory stays flat: inputs are
+consumed 1,000 at a time, and only the ids of runs not yet delivered are held, never the results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+
+from pydantic import BaseModel
+
+from ._errors import ParallelError, ParallelValidationError, TaskRunFailedError
+from ._limits import RUNS_PER_ADD_MAX
+from ._models import TaskRunEvent, TaskRunInput, TaskRunResult, TaskSpec
+
+if TYPE_CHECKING:
+    from ._client import AsyncParallelClient, ParallelClient
+
+__all__ = ["BatchInput", "BatchItem", "BatchProgress", "run_batch", "run_batch_async"]
+
+T = TypeVar("T")
+BatchInput: TypeAlias = str | Mapping[str, Any] | TaskRunInput
+"""A string or a mapping is a run's input; a :class:`TaskRunInput` brings its own processor and task spec."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchProgress:
+    """Where a batch stands: runs submitted so far, and how many ended completed or failed."""
+
+    taskgroup_id: str
+    submitted: int
+    completed: int
+    failed: int
+
+    @property
+    def pending(self) -> int:
+        """Runs submitted but not yet delivered."""
+        return self.submitted - self.completed - self.failed
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem(Generic[T]):
+    """One input's outcome. ``index`` is the input's position (for a resumed group: the run's position in it).
+    Exactly one of ``result`` and ``error`` is set; ``parsed`` is the output class instance when one was asked."""
+
+    index: int
+    run_id: str
+    result: TaskRunResult | None = None
+    error: ParallelError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run completed and its output was read."""
+        return self.error is None
+
+    @property
+    def parsed(self) -> T | None:
+        """The output as an instance of the batch's output class (``None`` without one or on error)."""
+        return getattr(self.result, "parsed", None)
+
+    def unwrap(self) -> TaskRunResult:
+        """The result, or the error raised."""
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+
+class BatchTracker:
+    """The runner's bookkeeping, free of I/O: which run is which input, what is left, and progress reports."""
+
+    def __init__(self, taskgroup_id: str, on_progress: Callable[[BatchProgress], None] | None) -> None:
+        self.taskgroup_id = taskgroup_id
+        self.on_progress = on_progress
+        self.index_of: dict[str, int] = {}
+        self.submitted = 0
+        self.completed = 0
+        self.failed = 0
+
+    def added(self, run_ids: Iterable[str]) -> None:
+        """Runs now in the group, in input order."""
+        for run_id in run_ids:
+            self.index_of[run_id] = self.submitted
+            self.submitted += 1
+        self.report()
+
+    def to_fetch(self, event: Any) -> tuple[str, int] | BatchItem[Any] | None:
+        """For a group event: ``(run_id, index)`` of a completed run whose result should be fetched, an item for a
+        run that ended without a result, or ``None`` when there is nothing to do."""
+        if not isinstance(event, TaskRunEvent) or event.run.is_active:
+            return None
+        run = event.run
+        index = self.index_of.pop(run.run_id, None)
+        if index is None:
+            return None
+        if run.status == "completed":
+            return run.run_id, index
+        return self.delivered(BatchItem(index, run.run_id, error=TaskRunFailedError(run)))
+
+    def delivered(self, item: BatchItem[T]) -> BatchItem[T]:
+        """Count an item on its way to the caller."""
+        if item.ok:
+            self.completed += 1
+        else:
+            self.failed += 1
+        self.report()
+        return item
+
+    def take_remaining(self) -> list[tuple[str, int]]:
+        """Runs not yet seen ending, handed over for fetching (and forgotten here)."""
+        remaining = list(self.index_of.items())
+        self.index_of.clear()
+        return remaining
+
+    @property
+    def done(self) -> bool:
+        """Every submitted run has been accounted for (fetches may still be in flight)."""
+        return not self.index_of
+
+    def report(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(BatchProgress(self.taskgroup_id, self.submitted, self.completed, self.failed))
+
+
+def _runs(inputs: Iterable[BatchInput], processor: str | None) -> Iterator[list[TaskRunInput | dict[str, Any]]]:
+    """Inputs as run inputs, 1,000 at a time (consumed lazily, so a generator of inputs is never held whole)."""
+    iterator = iter(inputs)
+    position = 0
+    while chunk := list(islice(iterator, RUNS_PER_ADD_MAX)):
+        runs: list[TaskRunInput | dict[str, Any]] = []
+        for item in chunk:
+            if isinstance(item, TaskRunInput):
+                runs.append(item)
+            elif processor is None:
+                raise ParallelValidationError(f"inputs[{position}]", "processor= is required for plain inputs")
+            else:
+                runs.append({"input": item if isinstance(item, str) else dict(item), "processor": processor})
+            position += 1
+        yield runs
+
+
+def _spec(output: Any) -> TaskSpec | None:
+    from ._schema import output_spec
+
+    spec = output_spec(output)
+    return None if spec is None else TaskSpec(output_schema=spec)
+
+
+def _finish(result: TaskRunResult, output: Any) -> TaskRunResult:
+    if isinstance(output, type) and issubclass(output, BaseModel):
+        from ._schema import parse_output
+
+        return parse_output(result, output)
+    return result
+
+
+def _check(inputs: Iterable[BatchInput] | None, taskgroup_id: str | None, max_concurrency: int) -> None:
+    if (inputs is None) == (taskgroup_id is None):
+        raise ParallelValidationError("inputs", "give inputs for a new batch, or taskgroup_id= to collect one")
+    if max_concurrency < 1:
+        raise ParallelValidationError("max_concurrency", f"must be at least 1 (got {max_concurrency})")
+
+
+def run_batch(
+    client: ParallelClient,
+    inputs: Iterable[BatchInput] | None,
+    *,
+    processor: str | None,
+    output: Any,
+    taskgroup_id: str | None,
+    metadata: Mapping[str, str | int | float | bool] | None,
+    max_concurrency: int,
+    on_progress: Callable[[BatchProgress], None] | None,
+) -> Iterator[BatchItem[Any]]:
+    """The sync runner behind ``client.task_groups.run_batch``."""
+    _check(inputs, taskgroup_id, max_concurrency)
+    core = client._core
+    spec = _spec(output)
+    if taskgroup_id is None:
+        taskgroup_id = client.task_groups.create(metadata=metadata).taskgroup_id
+    tracker = BatchTracker(taskgroup_id, on_progress)
+    if inputs is None:
+        tracker.added(e.run.run_id for e in client.task_groups.stream_runs(taskgroup_id) if isinstance(e, TaskRunEvent))
+    else:
+        for chunk in _runs(inputs, processor):
+            runs = core.group_inputs(chunk)
+            flow = core.add_runs(taskgroup_id, runs, spec, None, known_count=tracker.submitted)
+            tracker.added(client._run(flow).run_ids)
+
+    def fetch(run_id: str, index: int) -> BatchItem[Any]:
+        try:
+            return BatchItem(index, run_id, result=_finish(client.task_runs.result(run_id), output))
+        except ParallelError as exc:
+            return BatchItem(index, run_id, error=exc)
+
+    with concurrent.futures.ThreadPoolExecutor(max_concurrency, thread_name_prefix="parallel-batch") as pool:
+        pending: set[concurrent.futures.Future[BatchItem[Any]]] = set()
+        with client.task_groups.stream_events(taskgroup_id) as events:
+            for event in events:
+                action = tracker.to_fetch(event)
+                if isinstance(action, BatchItem):
+                    yield action
+                elif action is not None:
+                    if len(pending) >= max_concurrency:
+                        finished, pending = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
+                        yield from (tracker.delivered(f.result()) for f in finished)
+                    pending.add(pool.submit(fetch, *action))
+                finished = {f for f in pending if f.done()}
+                pending -= finished
+                yield from (tracker.delivered(f.result()) for f in finished)
+                if tracker.done:
+                    break
+        # Runs the stream never reported as ended are collected through their result endpoint.
+        pending.update(pool.submit(fetch, *left) for left in tracker.take_remaining())
+        for future in concurrent.futures.as_completed(pending):
+            yield tracker.delivered(future.result())
+
+
+async def run_batch_async(
+    client: AsyncParallelClient,
+    inputs: Iterable[BatchInput] | None,
+    *,
+    processor: str | None,
+    output: Any,
+    taskgroup_id: str | None,
+    metadata: Mapping[str, str | int | float | bool] | None,
+    max_concurrency: int,
+    on_progress: Callable[[BatchProgress], None] | None,
+) -> AsyncIterator[BatchItem[Any]]:
+    """The async runner behind ``AsyncParallelClient.task_groups.run_batch``."""
+    _check(inputs, taskgroup_id, max_concurrency)
+    core = client._core
+    spec = _spec(output)
+    if taskgroup_id is None:
+        taskgroup_id = (await client.task_groups.create(metadata=metadata)).taskgroup_id
+    tracker = BatchTracker(taskgroup_id, on_progress)
+    if inputs is None:
+        async with client.task_groups.stream_runs(taskgroup_id) as snapshot:
+            tracker.added([e.run.run_id async for e in snapshot if isinstance(e, TaskRunEvent)])
+    else:
+        for chunk in _runs(inputs, processor):
+            runs = core.group_inputs(chunk)
+            flow = core.add_runs(taskgroup_id, runs, spec, None, known_count=tracker.submitted)
+            tracker.added((await client._run(flow)).run_ids)
+
+    async def fetch(run_id: str, index: int) -> BatchItem[Any]:
+        try:
+            return BatchItem(index, run_id, result=_finish(await client.task_runs.result(run_id), output))
+        except ParallelError as exc:
+            return BatchItem(index, run_id, error=exc)
+
+    pending: set[asyncio.Task[BatchItem[Any]]] = set()
+    try:
+        async with client.task_groups.stream_events(taskgroup_id) as events:
+            async for event in events:
+                action = tracker.to_fetch(event)
+                if isinstance(action, BatchItem):
+                    yield action
+                elif action is not None:
+                    if len(pending) >= max_concurrency:
+                        finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                        for task in finished:
+                            yield tracker.delivered(task.result())
+                    pending.add(asyncio.create_task(fetch(*action)))
+                finished = {t for t in pending if t.done()}
+                pending -= finished
+                for task in finished:
+                    yield tracker.delivered(task.result())
+                if tracker.done:
+                    break
+        pending.update(asyncio.create_task(fetch(*left)) for left in tracker.take_remaining())
+        for next_done in asyncio.as_completed(pending):
+            yield tracker.delivered(await next_done)
+        pending = set()
+    finally:
+        for task in pending:
+            task.cancel()

@@ -1,0 +1,178 @@
+"""The batch runner against an HTTP-level fake group: chunking, exactly-once delivery, failures, resume."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import BaseModel
+
+from parallel_integrations import BatchItem, BatchProgress, ParallelValidationError, TaskRunFailedError, TaskRunInput
+from tests.fakes import FakeAPI, error_body, run_json, sse
+
+GROUP = "tgrp_" + "d" * 32
+BASE = f"/v1beta/tasks/groups/{GROUP}"
+
+
+class Answer(BaseModel):
+    value: str
+
+
+class BatchServer:
+    """A group whose runs finish as soon as they are added; inputs containing "fail" fail."""
+
+    def __init__(self, api: FakeAPI) -> None:
+        self.inputs: dict[str, Any] = {}
+        self.order: list[str] = []
+        self.add_bodies: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.Lock()
+        group = {"taskgroup_id": GROUP, "metadata": None, "created_at": None,
+                 "status": {"num_task_runs": 0, "task_run_status_counts": {}, "is_active": False,
+                            "status_message": None, "modified_at": None}}
+        api.on("POST", "/v1beta/tasks/groups", httpx.Response(200, json=group))
+        api.on("POST", f"{BASE}/runs", self.add)
+        api.on("GET", f"{BASE}/events", self.events)
+        api.on("GET", f"{BASE}/runs", self.snapshot)
+        self.api = api
+        self.api.handle = self._dispatch(api.handle)  # type: ignore[method-assign]
+
+    def _dispatch(self, fallback: Any) -> Any:
+        def handle(request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/result"):
+                return self.result(request)
+            return fallback(request)  # type: ignore[no-any-return]
+
+        return handle
+
+    def status(self, run_id: str) -> str:
+        return "failed" if "fail" in json.dumps(self.inputs[run_id]) else "completed"
+
+    def add(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.add_bodies.append(body)
+        ids = []
+        for item in body["inputs"]:
+            run_id = f"trun_{len(self.order):032x}"
+            self.inputs[run_id] = item["input"]
+            self.order.append(run_id)
+            ids.append(run_id)
+        counts = {"num_task_runs": len(self.order), "task_run_status_counts": {}, "is_active": True,
+                  "status_message": None, "modified_at": None}
+        return httpx.Response(200, json={"status": counts, "run_ids": ids, "run_cursor": None, "event_cursor": None})
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        state = self.status(run_id)
+        error = {"ref_id": "r", "message": "could not research", "detail": None} if state == "failed" else None
+        return run_json(run_id, state, taskgroup_id=GROUP, error=error)
+
+    def events(self, request: httpx.Request) -> httpx.Response:
+        events = [{"type": "task_run.state", "event_id": str(i), "run": self.run(r), "input": None, "output": None}
+                  for i, r in enumerate(self.order)]
+        events.append({"type": "task_group_status", "event_id": "end", "status": {
+            "num_task_runs": len(self.order), "task_run_status_counts": {}, "is_active": False,
+            "status_message": None, "modified_at": None}})
+        return httpx.Response(200, content=sse(*events))
+
+    def snapshot(self, request: httpx.Request) -> httpx.Response:
+        events = [{"type": "task_run.state", "event_id": str(i), "run": self.run(r)} for i, r in enumerate(self.order)]
+        return httpx.Response(200, content=sse(*events))
+
+    def result(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            time.sleep(0.0005)  # lets concurrent fetches overlap, so the in-flight bound is exercised
+            run_id = request.url.path.split("/")[-2]
+            if self.status(run_id) == "failed":
+                return httpx.Response(404, json=error_body("Run failed or run id not found"))
+            content = {"value": f"answer to {self.inputs[run_id]}"}
+            return httpx.Response(200, json={"run": self.run(run_id), "output": {
+                "type": "json", "content": content, "basis": []}})
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def test_batch_of_2500_yields_every_result_once(api: FakeAPI) -> None:
+    server = BatchServer(api)
+    inputs = [f"company {i}" for i in range(2_500)]
+    inputs[1234] = "please fail"
+    progress: list[BatchProgress] = []
+    client = api.sync_client()
+    items = list(client.task_groups.run_batch(
+        iter(inputs), processor="lite", output=Answer, max_concurrency=8, on_progress=progress.append))
+    assert [len(b["inputs"]) for b in server.add_bodies] == [1000, 1000, 500]
+    assert all(b["default_task_spec"]["output_schema"]["type"] == "json" for b in server.add_bodies)
+    assert sorted(item.index for item in items) == list(range(2_500))
+    failed = [item for item in items if not item.ok]
+    assert [f.index for f in failed] == [1234]
+    assert isinstance(failed[0].error, TaskRunFailedError)
+    for item in items:
+        if item.ok:
+            assert item.parsed == Answer(value=f"answer to company {item.index}")
+            assert item.run_id == server.order[item.index]
+    assert 1 < server.max_in_flight <= 8
+    assert progress[-1] == BatchProgress(GROUP, 2_500, 2_499, 1)
+    assert progress[0].submitted == 1000
+
+
+def test_batch_resume_collects_without_submitting(api: FakeAPI) -> None:
+    server = BatchServer(api)
+    client = api.sync_client()
+    list(client.task_groups.run_batch(["a", "b", "fail c"], processor="lite"))
+    posts_before = len(api.calls("POST", f"{BASE}/runs")) + len(api.calls("POST", "/v1beta/tasks/groups"))
+    items = sorted(client.task_groups.run_batch(taskgroup_id=GROUP), key=lambda i: i.index)
+    posts_after = len(api.calls("POST", f"{BASE}/runs")) + len(api.calls("POST", "/v1beta/tasks/groups"))
+    assert posts_after == posts_before
+    assert [i.ok for i in items] == [True, True, False]
+    assert items[0].unwrap().output.content == {"value": "answer to a"}
+    with pytest.raises(TaskRunFailedError):
+        items[2].unwrap()
+    assert len(server.order) == 3
+
+
+def test_batch_accepts_dicts_and_per_input_specs(api: FakeAPI) -> None:
+    server = BatchServer(api)
+    spec = {"output_schema": {"type": "text", "description": "short"}}
+    inputs: list[Any] = [{"company": "Acme"}, TaskRunInput(input="x", processor="core", task_spec=spec)]
+    items = list(api.sync_client().task_groups.run_batch(inputs, processor="base"))
+    assert server.add_bodies[0]["inputs"] == [
+        {"input": {"company": "Acme"}, "processor": "base"},
+        {"input": "x", "processor": "core", "task_spec": {"output_schema": {"type": "text", "description": "short"}}},
+    ]
+    assert "default_task_spec" not in server.add_bodies[0]
+    assert {i.index for i in items} == {0, 1}
+
+
+def test_batch_argument_errors(api: FakeAPI) -> None:
+    client = api.sync_client()
+    with pytest.raises(ParallelValidationError, match="taskgroup_id"):
+        list(client.task_groups.run_batch())
+    with pytest.raises(ParallelValidationError, match="processor"):
+        BatchServer(api)
+        list(client.task_groups.run_batch(["no processor"]))
+    with pytest.raises(ParallelValidationError, match="max_concurrency"):
+        list(client.task_groups.run_batch(["x"], processor="lite", max_concurrency=0))
+
+
+def test_async_batch(api: FakeAPI) -> None:
+    server = BatchServer(api)
+    client = api.async_client()
+
+    async def main() -> list[BatchItem[Any]]:
+        return [item async for item in client.task_groups.run_batch(
+            [f"q{i}" for i in range(1_200)] + ["fail"], processor="lite", output=Answer, max_concurrency=4)]
+
+    items = asyncio.run(main())
+    assert [len(b["inputs"]) for b in server.add_bodies] == [1000, 201]
+    assert sorted(i.index for i in items) == list(range(1_201))
+    assert [i.index for i in items if not i.ok] == [1_200]
+    assert items[0].parsed is not None
