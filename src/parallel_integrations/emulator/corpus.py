@@ -59,10 +59,10 @@ _SUFFIXES += ("es", "er", "ly", "s")
 
 
 def terms(text: str) -> list[str]:
-    """The distinct search words of ``text``, lower-cased, in order, without stopwords (kept when nothing else
-    remains, so a query of only common words still searches)."""
+    """The distinct search words of ``text``, lower-cased, in order, without stopwords or single letters (kept
+    when nothing else remains, so a query of only common words still searches)."""
     words = list(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
-    kept = [w for w in words if w not in _STOPWORDS]
+    kept = [w for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
     return (kept or words)[:_MAX_QUERY_TERMS]
 
 

@@ -176,6 +176,22 @@ class _Writer:
             return merged
         return schema
 
+    def empty(self, schema: Any, depth: int = 2) -> Any:
+        """The plainest valid value: null when allowed, else the const, the first enum value, "", 0, false, [],
+        or an object of empty properties (``{}`` below ``depth``, which ends recursive schemas)."""
+        schema = self.resolve(schema)
+        branches = [self.resolve(b) for b in schema.get("anyOf") or schema.get("oneOf") or () if isinstance(b, Mapping)]
+        kinds = [k for b in branches for k in _kinds(b)] if branches else _kinds(schema)
+        if "null" in kinds:
+            return None
+        if branches:
+            return self.empty(branches[0], depth)
+        if "const" in schema or schema.get("enum"):
+            return schema["const"] if "const" in schema else schema["enum"][0]
+        if kinds[0] == "object":
+            return {k: self.empty(v, depth - 1) for k, v in _properties(schema).items()} if depth > 0 else {}
+        return {"integer": 0, "number": 0, "boolean": False, "array": []}.get(kinds[0], "")
+
     def candidates(self, query: str, focus: str) -> list[Passage]:
         """Passages for ``query``: prose before grammar or code, then the ones richer in the field's own words
         (``focus``), then by score."""
@@ -198,7 +214,7 @@ class _Writer:
             inner = {**chosen, "description": schema.get("description", chosen.get("description", ""))}
             return self.fill(inner, query, name, depth=depth, offset=offset)
         if depth > _MAX_DEPTH:
-            return _Filled(_empty(schema, kinds), reason="Nested too deep to fill from the corpus.")
+            return _Filled(self.empty(schema), reason="Nested too deep to fill from the corpus.")
         if "const" in schema:
             return _Filled(schema["const"], reason="Fixed by the schema (const).", coverage=1.0)
         if isinstance(schema.get("enum"), list) and schema["enum"]:
@@ -210,7 +226,7 @@ class _Writer:
         if kind == "array":
             return self._array(schema, query, name, depth, found)
         if passage is None:
-            return _Filled(_empty(schema, [kind]), reason=f"No passage in the corpus matches {_quoted(query)}.")
+            return _Filled(self.empty(schema), reason=f"No passage in the corpus matches {_quoted(query)}.")
         page, text, score = passage
         coverage = _coverage(query, text)
         source = f"the passage of '{page.title}' that best matches '{_matched_words(query, text)}'"
@@ -264,13 +280,6 @@ def _kinds(schema: Mapping[str, Any]) -> list[str]:
     if not kinds:
         kinds = ["object"] if "properties" in schema else ["array"] if "items" in schema else ["string"]
     return kinds
-
-
-def _empty(schema: Mapping[str, Any], kinds: Sequence[str]) -> Any:
-    kind = kinds[0] if kinds else "string"
-    return {"string": "", "integer": 0, "number": 0, "boolean": False, "array": [], "null": None}.get(
-        kind, {k: _empty(v, _kinds(v)) for k, v in _properties(schema).items()} if kind == "object" else None
-    )
 
 
 def _enum(values: Sequence[Any], found: Sequence[Passage], query: str) -> _Filled:
