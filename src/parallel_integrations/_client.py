@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 import httpx
 
 from ._config import Endpoints, resolve_config
-from ._core import Close, Core, Emit, Flow, Read, Send, Sleep, StreamHandle
+from ._core import Core
+from ._effects import Close, Emit, Flow, Read, Send, Sleep, StreamHandle
 from ._errors import APIConnectionError, APITimeoutError, ParallelError
 from ._models import SearchResponse, SourcePolicy
 from ._resources import AsyncTaskGroups, AsyncTaskRuns, TaskGroups, TaskRuns

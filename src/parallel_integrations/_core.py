@@ -13,15 +13,15 @@ import json
 import math
 import random
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeAlias, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from . import _limits
 from ._config import ClientConfig
+from ._effects import Close, Emit, Flow, Read, Send, Sleep, consume
 from ._errors import (
     APIConnectionError,
     APIStatusError,
@@ -33,7 +33,7 @@ from ._errors import (
     StreamError,
     TaskRunFailedError,
     TaskRunTimeoutError,
-    status_error_class,
+    error_from_response,
 )
 from ._models import (
     EVENT_ADAPTER,
@@ -71,64 +71,12 @@ _PATHS = {
 _SEARCH_MODES = {"base": "basic", "pro": "advanced"}
 
 
-# --- effects --------------------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Send:
-    """Send ``request``; the driver answers with the ``httpx.Response`` (body read), or a stream handle whose
-    ``response`` is open for :class:`Read` when ``stream`` is set (an error status arrives with its body read)."""
-
-    request: httpx.Request
-    stream: bool = False
-
-
-@dataclass(slots=True)
-class Sleep:
-    """Wait ``seconds`` before going on."""
-
-    seconds: float
-
-
-@dataclass(slots=True)
-class Read:
-    """The next chunk of an open stream's body; ``b""`` at its end."""
-
-    handle: Any
-
-
-@dataclass(slots=True)
-class Close:
-    """Release an open stream (its connection goes back to the pool or is dropped)."""
-
-    handle: Any
-
-
-@dataclass(slots=True)
-class Emit:
-    """Hand ``value`` to the caller of a streaming operation."""
-
-    value: Any
-
-
-Effect: TypeAlias = Send | Sleep | Read | Close | Emit
-Flow: TypeAlias = Generator[Effect, Any, T]
-
-
 class _Ambiguous(Exception):
     """A creation request failed after it may have reached the server."""
 
     def __init__(self, cause: ParallelError) -> None:
         super().__init__(str(cause))
         self.cause = cause
-
-
-@dataclass(slots=True)
-class StreamHandle(Generic[T]):
-    """What a driver returns for ``Send(stream=True)``: the response and the driver's chunk iterator."""
-
-    response: httpx.Response
-    chunks: T
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
@@ -171,17 +119,6 @@ def check_task_spec(spec: TaskSpec | None, field: str) -> None:
         schema = getattr(part, "json_schema", None)
         if schema is not None:
             check_schema(schema, field=f"{field}.{name}.json_schema")
-
-
-def _summarize_detail(detail: Any) -> str:
-    if isinstance(detail, list):
-        parts = []
-        for item in detail[:5]:
-            if isinstance(item, dict):
-                loc = ".".join(str(p) for p in item.get("loc", []))
-                parts.append(f"{loc}: {item.get('msg', '')}" if loc else str(item.get("msg", "")))
-        return "; ".join(parts) or "validation error"
-    return str(detail)
 
 
 # --- the core -------------------------------------------------------------------------------------------------
@@ -253,32 +190,8 @@ class Core:
         )
 
     def status_error(self, response: httpx.Response) -> APIStatusError:
-        """The named error for a failed response; reads either of the API's error body shapes."""
-        body: Any
-        try:
-            body = json.loads(response.content) if response.content else None
-        except ValueError:
-            body = response.text
-        message, ref_id, detail = response.reason_phrase or "error", None, None
-        if isinstance(body, dict) and isinstance(body.get("error"), dict):
-            error = body["error"]
-            message = str(error.get("message") or message)
-            ref_id = error.get("ref_id")
-            detail = error.get("detail")
-        elif isinstance(body, dict) and "detail" in body:
-            detail = body["detail"]
-            message = _summarize_detail(detail)
-        elif isinstance(body, str) and body:
-            message = body[:500]
-        cls = status_error_class(response.status_code)
-        return cls(
-            message,
-            status_code=response.status_code,
-            ref_id=ref_id,
-            detail=detail,
-            body=body,
-            headers=dict(response.headers),
-        )
+        """The named error for a failed response."""
+        return error_from_response(response.status_code, response.reason_phrase, response.content, response.headers)
 
     # the request flow: one attempt loop for every operation -------------------------------------------------
 
@@ -634,27 +547,6 @@ class Core:
                 raise error
             yield Sleep(self.policy.delay(attempt, response.headers, self.rand))
             attempt += 1
-
-
-def consume(flow: Flow[T], on_emit: Callable[[Any], None]) -> Flow[T]:
-    """Run a streaming sub-flow inside another flow, handing its emitted values to ``on_emit`` instead of the
-    caller."""
-    value: Any = None
-    error: Exception | None = None
-    while True:
-        try:
-            effect = flow.send(value) if error is None else flow.throw(error)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
-        value, error = None, None
-        if isinstance(effect, Emit):
-            on_emit(effect.value)
-            continue
-        try:
-            value = yield effect
-        except Exception as exc:
-            error = exc
 
 
 def _id(value: str) -> str:

@@ -28,6 +28,8 @@ Messages never contain the API key.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ __all__ = [
     "TaskRunTimeoutError",
     "UnprocessableEntityError",
     "WebhookVerificationError",
+    "error_from_response",
     "status_error_class",
 ]
 
@@ -204,6 +207,41 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
     if status_code >= 500:
         return InternalServerError
     return _STATUS_CLASSES.get(status_code, APIStatusError)
+
+
+def error_from_response(status_code: int, reason: str, content: bytes, headers: Mapping[str, str]) -> APIStatusError:
+    """The named error for a failed response. Reads both of the API's error bodies: ``{"type": "error",
+    "error": {ref_id, message, detail}}`` and FastAPI's ``{"detail": [{loc, msg, type}]}``."""
+    body: Any
+    try:
+        body = json.loads(content) if content else None
+    except ValueError:
+        body = content.decode("utf-8", "replace")
+    message, ref_id, detail = reason or "error", None, None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        error = body["error"]
+        message = str(error.get("message") or message)
+        ref_id = error.get("ref_id")
+        detail = error.get("detail")
+    elif isinstance(body, dict) and "detail" in body:
+        detail = body["detail"]
+        message = _summarize_detail(detail)
+    elif isinstance(body, str) and body:
+        message = body[:500]
+    return status_error_class(status_code)(
+        message, status_code=status_code, ref_id=ref_id, detail=detail, body=body, headers=dict(headers)
+    )
+
+
+def _summarize_detail(detail: Any) -> str:
+    if isinstance(detail, list):
+        parts = []
+        for item in detail[:5]:
+            if isinstance(item, dict):
+                loc = ".".join(str(p) for p in item.get("loc", []))
+                parts.append(f"{loc}: {item.get('msg', '')}" if loc else str(item.get("msg", "")))
+        return "; ".join(parts) or "validation error"
+    return str(detail)
 
 
 class TaskRunFailedError(ParallelError):

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from pydantic import BaseModel
 
 from ._batch import BatchInput, BatchItem, BatchProgress, run_batch, run_batch_async
-from ._core import Core, Flow, build_model
+from ._core import Core, build_model
+from ._effects import Flow
 from ._errors import ParallelValidationError
 from ._models import (
     GroupEvent,
