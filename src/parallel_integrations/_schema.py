@@ -1,0 +1,482 @@
+"""Output and input schemas: a pydantic class or JSON schema in, a schema the Task API accepts out, and back.
+
+:func:`to_json_schema` compiles; :func:`check_schema` only checks (pure: the emulator answers 422 with it);
+:func:`output_spec` reads what ``execute(output=...)`` accepts; :func:`parse_output` validates an answer.
+
+What compiling does:
+
+* ``$defs``/``definitions`` are inlined (no ``$ref`` remains); a model that contains itself, directly or not,
+  has no finite form and is refused, naming the path where it recurs.
+* Every object gets ``additionalProperties: false`` and all its properties in ``required``. An optional
+  property (absent from ``required``: a field with a default) becomes ``{"anyOf": [<schema>, {"type":
+  "null"}]}``, so the API answers ``null`` for what it could not fill and :func:`parse_output` applies the
+  field's default.
+* ``title``, ``default``, ``examples`` and similar annotations go; ``description``, ``enum``, ``const`` stay
+  (descriptions guide the research). ``oneOf`` (pydantic's discriminated unions: disjoint) becomes ``anyOf``.
+* :data:`UNSUPPORTED_KEYWORDS` (and ``exclusiveMinimum``/``exclusiveMaximum``) are removed and restated in the
+  description ("at most 3 items"); :func:`parse_output` validates against the original class, so the answer
+  is still held to them.
+* Free-form maps (``dict[str, X]``, ``additionalProperties: <schema>``, no properties) are refused:
+  ``additionalProperties: false`` cannot express them. Use a list of key/value models.
+
+The limits are the documented ones; where the text is terse, this is our reading:
+
+* Depth at most 5, counted in property names along a path: the root's properties are at depth 1, theirs at
+  depth 2; array ``items`` and union branches add no level. A property at depth 6 is refused.
+* At most 100 properties in total, counted in the inlined schema (a model used twice counts twice).
+* At most 500 ``enum`` values in total (``const`` not counted); "large-enum strings at most 7,500 chars" is
+  read as: an enum of more than 250 values holds at most 7,500 characters of strings.
+* "Total string length at most 25,000" is read as the compact JSON text of the schema (the whole task spec
+  is held to 15,000 characters with the request, which usually binds first).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ._errors import OutputValidationError, SchemaError
+from ._models import AutoSchema, JsonSchema, ParsedTaskRunResult, TaskRunResult, TextSchema
+
+__all__ = [
+    "MAX_DEPTH", "MAX_ENUM_VALUES", "MAX_LARGE_ENUM_CHARS", "MAX_PROPERTIES", "MAX_SCHEMA_CHARS",
+    "UNSUPPORTED_KEYWORDS", "WARNED_FIELD_NAMES", "check_schema", "output_spec", "parse_output",
+    "schema_warnings", "to_json_schema", "validate_content",
+]  # fmt: skip
+
+T = TypeVar("T", bound=BaseModel)
+
+MAX_DEPTH = 5
+MAX_PROPERTIES = 100
+MAX_ENUM_VALUES = 500
+LARGE_ENUM_SIZE = 250
+MAX_LARGE_ENUM_CHARS = 7_500
+MAX_SCHEMA_CHARS = 25_000
+
+UNSUPPORTED_KEYWORDS: frozenset[str] = frozenset(
+    {
+        "contains", "format", "maxContains", "maxItems", "maxLength", "maxProperties", "maximum",
+        "minContains", "minItems", "minLength", "minimum", "minProperties", "multipleOf", "pattern",
+        "patternProperties", "propertyNames", "uniqueItems", "unevaluatedItems", "unevaluatedProperties",
+    }
+)  # fmt: skip
+"""The keywords the API documents as unsupported; :func:`check_schema` refuses each."""
+
+WARNED_FIELD_NAMES: frozenset[str] = frozenset(
+    {"citations", "confidence", "evidence", "reasoning", "source", "sources", "source_urls"}
+)
+"""Top-level output field names the API answers with a ``spec_validation_warning``."""
+
+_NOISE = frozenset(
+    {
+        "title", "default", "examples", "$schema", "$id", "$comment", "$anchor", "readOnly", "writeOnly",
+        "deprecated", "discriminator", "contentEncoding", "contentMediaType", "$defs", "definitions",
+    }
+)  # fmt: skip
+_UNIONS = ("anyOf", "oneOf", "allOf")
+_SUBSCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames")
+# Constraints in words; exclusiveMinimum/exclusiveMaximum are not documented as unsupported, so the check
+# allows them, but compiling strips them with their kin.
+_NOTES = {
+    "maxLength": "at most {} characters", "minLength": "at least {} characters",
+    "maxItems": "at most {} items", "minItems": "at least {} items",
+    "maxProperties": "at most {} properties", "minProperties": "at least {} properties",
+    "maximum": "at most {}", "minimum": "at least {}", "exclusiveMaximum": "less than {}",
+    "exclusiveMinimum": "greater than {}", "multipleOf": "a multiple of {}",
+    "pattern": "matching the regular expression {}", "format": "in {} format",
+}  # fmt: skip
+
+
+# --- walking schemas ---
+
+
+def _join(path: str, segment: str) -> str:
+    return f"{path}.{segment}" if segment else path
+
+
+def _children(schema: Mapping[str, Any]) -> Iterator[tuple[Any, str, bool]]:
+    """Each sub-schema with the path segment it adds ("" for a union branch) and whether it is a property."""
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, Mapping):
+            for name, sub in value.items():
+                yield sub, name, True
+        elif key in ("items", "prefixItems") and isinstance(value, list):
+            for i, sub in enumerate(value):
+                yield sub, f"items[{i}]", False
+        elif key in _UNIONS and isinstance(value, list):
+            for sub in value:
+                yield sub, "", False
+        elif key in _SUBSCHEMAS and isinstance(value, Mapping):
+            yield value, key, False
+
+
+def _resolve(root: Mapping[str, Any], ref: Any, path: str) -> Mapping[str, Any]:
+    """The schema a local ``$ref`` names: ``#/$defs/Name``, ``#/definitions/Name``, any ``#/`` pointer."""
+    node: Any = root
+    if not isinstance(ref, str) or not (ref == "#" or ref.startswith("#/")):
+        raise SchemaError(path, f"only local references (#/...) can be inlined (got $ref {ref!r})")
+    for key in ref[2:].split("/") if ref != "#" else ():
+        node = node.get(key.replace("~1", "/").replace("~0", "~")) if isinstance(node, Mapping) else None
+    if not isinstance(node, Mapping):
+        raise SchemaError(path, f"$ref {ref!r} does not point to a schema in this document")
+    return node
+
+
+def _accepts_null(schema: Any, root: Mapping[str, Any] | None = None) -> bool:
+    """Whether ``schema`` admits ``null``: a null type, a nullable branch, a null enum/const, no constraint."""
+    if not isinstance(schema, Mapping):
+        return schema is True
+    if isinstance(schema.get("$ref"), str):
+        return root is not None and _accepts_null(_resolve(root, schema["$ref"], ""), root)
+    kind = schema.get("type")
+    if "enum" in schema or "const" in schema:
+        return None in schema.get("enum", [schema.get("const")])
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    if any(_accepts_null(branch, root) for key in ("anyOf", "oneOf") for branch in schema.get(key) or ()):
+        return True
+    return not {"type", *_UNIONS, "properties", "items", "prefixItems", "not"} & set(schema)
+
+
+def _is_object(schema: Mapping[str, Any]) -> bool:
+    kind = schema.get("type")
+    return kind == "object" or (isinstance(kind, list) and "object" in kind) or "properties" in schema
+
+
+def _note(keyword: str, value: Any) -> str | None:
+    """The constraint in words, for the description; ``None`` when it has no short wording."""
+    if keyword == "uniqueItems":
+        return "items are unique" if value is True else None
+    template = _NOTES.get(keyword)
+    if template is None or isinstance(value, Mapping | list):
+        return None
+    return template.format(json.dumps(value) if keyword == "pattern" else value)
+
+
+# --- compiling ---
+
+
+def _compile(root: Mapping[str, Any], schema: Any, path: str, expanding: tuple[str, ...]) -> Any:
+    """One node rewritten to the API's rules; ``expanding`` holds the references being inlined around it."""
+    if isinstance(schema, bool):
+        return schema
+    if not isinstance(schema, Mapping):
+        raise SchemaError(path, f"expected a schema object (got {type(schema).__name__})")
+    ref = schema.get("$ref")
+    if ref is not None:
+        if ref in expanding:
+            name = ref.rsplit("/", 1)[-1] or "the root schema"
+            raise SchemaError(
+                path,
+                f"recursive schema: {name!r} contains itself here; the API needs a finite structure "
+                "(model the levels you need as separate classes)",
+            )
+        merged = {**_resolve(root, ref, path), **{k: v for k, v in schema.items() if k != "$ref"}}
+        return _compile(root, merged, path, (*expanding, ref))
+    members = schema.get("allOf")
+    if isinstance(members, list) and len(members) == 1 and isinstance(members[0], Mapping):
+        # A one-member allOf only attaches annotations (a description) to its member.
+        rest = {k: v for k, v in schema.items() if k != "allOf"}
+        return _compile(root, {**members[0], **rest}, path, expanding)
+    out: dict[str, Any] = {}
+    notes: list[str] = []
+    for key, value in schema.items():
+        if key in _NOISE or key in ("properties", "required", "additionalProperties"):
+            continue
+        if key in UNSUPPORTED_KEYWORDS or key in _NOTES:  # _NOTES adds exclusiveMinimum/exclusiveMaximum
+            note = _note(key, value)
+            notes += [note] if note else []
+        elif key in ("items", "prefixItems") and isinstance(value, list):
+            out["prefixItems"] = [
+                _compile(root, sub, _join(path, f"items[{i}]"), expanding) for i, sub in enumerate(value)
+            ]
+        elif key in _UNIONS and isinstance(value, list):
+            target = "anyOf" if key == "oneOf" and "anyOf" not in schema else key
+            out[target] = [_compile(root, sub, path, expanding) for sub in value]
+        elif key in _SUBSCHEMAS and isinstance(value, Mapping):
+            out[key] = _compile(root, value, _join(path, key), expanding)
+        else:
+            out[key] = copy.deepcopy(value)
+    if _is_object(schema):
+        _compile_object(root, schema, path, expanding, out)
+    if notes:
+        text = "; ".join(notes)
+        described = out.get("description")
+        out["description"] = f"{described} ({text})" if described else text[0].upper() + text[1:]
+    return out
+
+
+def _compile_object(
+    root: Mapping[str, Any], schema: Mapping[str, Any], path: str, expanding: tuple[str, ...], out: dict[str, Any]
+) -> None:
+    properties = schema.get("properties")
+    extra = schema.get("additionalProperties")
+    if not isinstance(properties, Mapping) or not properties or (isinstance(extra, Mapping) and extra):
+        raise SchemaError(
+            path,
+            "free-form keys (a dict[str, X], additionalProperties: <schema>, no properties) cannot be sent: "
+            "the API needs named properties; use a list of key/value models or one field per key",
+        )
+    required = set(schema.get("required") or ())
+    compiled: dict[str, Any] = {}
+    for name, sub in properties.items():
+        child = _compile(root, sub, _join(path, name), expanding)
+        compiled[name] = child if name in required or _accepts_null(child) else _nullable(child)
+    kind = schema.get("type")
+    out.update(
+        type=kind if isinstance(kind, list) else "object",
+        properties=compiled,
+        required=list(compiled),
+        additionalProperties=False,
+    )
+
+
+def _nullable(schema: Any) -> dict[str, Any]:
+    """``schema`` or null, as ``anyOf``; a description moves to the outer level, where readers look."""
+    inner = dict(schema) if isinstance(schema, Mapping) else {}
+    description = inner.pop("description", None)
+    branches = [*inner["anyOf"]] if set(inner) == {"anyOf"} else [inner]
+    wrapped: dict[str, Any] = {"anyOf": [*branches, {"type": "null"}]}
+    if description is not None:
+        wrapped["description"] = description
+    return wrapped
+
+
+@functools.lru_cache(maxsize=256)
+def _class_schema_text(cls: type[BaseModel]) -> str:
+    return json.dumps(cls.model_json_schema())
+
+
+def _class_schema(cls: type[BaseModel], field: str) -> dict[str, Any]:
+    try:
+        return dict(json.loads(_class_schema_text(cls)))
+    except Exception as exc:  # pydantic raises several types for classes it cannot describe
+        raise SchemaError(field, f"{cls.__name__} has no JSON schema: {exc}") from exc
+
+
+def to_json_schema(obj: type[BaseModel] | Mapping[str, Any], *, field: str = "output_schema") -> dict[str, Any]:
+    """Compile a pydantic class or a JSON schema dict into a new schema the API accepts (the module docstring
+    lists every rewrite); the argument is not modified. ``field`` starts the error paths (``"output_schema"``
+    or ``"input_schema"``). Raises :class:`SchemaError` naming the path and the rule broken."""
+    if isinstance(obj, type) and issubclass(obj, BaseModel):
+        root: Mapping[str, Any] = _class_schema(obj, field)
+    elif isinstance(obj, Mapping):
+        root = obj
+    else:
+        raise SchemaError(field, f"expected a pydantic class or a JSON schema dict (got {type(obj).__name__})")
+    # pydantic describes a recursive root model as {"$defs": {...}, "$ref": "#/$defs/Name"}.
+    start = {k: v for k, v in root.items() if k not in ("$defs", "definitions")} if "$ref" in root else root
+    _check_root(_resolve(root, start["$ref"], field) if "$ref" in start else start, field)
+    compiled: dict[str, Any] = _compile(root, start, field, ())
+    check_schema(compiled, field=field)
+    return compiled
+
+
+# --- checking ---
+
+
+def _check_root(schema: Mapping[str, Any], field: str) -> None:
+    if "anyOf" in schema or "oneOf" in schema:
+        raise SchemaError(field, "the root must be a single object, not a union (anyOf/oneOf)")
+    if schema.get("type") != "object":
+        got = schema.get("type", "no type")
+        raise SchemaError(field, f"the root must have type 'object' (got {got!r}); wrap values in a model")
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping) or not properties:
+        raise SchemaError(field, "the root object must have at least one property")
+
+
+@dataclasses.dataclass
+class _Tally:
+    """What one walk over a schema found: counts for the limits, and the API's warnings."""
+
+    properties: int = 0
+    enum_values: int = 0
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+def check_schema(schema: Mapping[str, Any], *, field: str = "output_schema") -> None:
+    """Raise :class:`SchemaError` (naming the path) where the API answers 422: root not an object with
+    properties, an unsupported keyword, depth, property or enum counts, a large enum, total size, recursion.
+    Changes nothing; follows local ``$ref``; the API form ``{"type": "json", "json_schema": ...}`` is accepted.
+    What the API only warns about is :func:`schema_warnings`."""
+    _tally(schema, field)
+
+
+def schema_warnings(schema: Mapping[str, Any], *, field: str = "output_schema") -> list[str]:
+    """The API's ``spec_validation_warning`` findings, one message each: properties missing from
+    ``required``, ``additionalProperties`` not false, reserved top-level names (:data:`WARNED_FIELD_NAMES`).
+    Changes nothing; raises :class:`SchemaError` like :func:`check_schema` for a schema the API refuses."""
+    return _tally(schema, field).warnings
+
+
+def _tally(schema: Any, field: str) -> _Tally:
+    if isinstance(schema, Mapping) and schema.get("type") == "json" and "json_schema" in schema:
+        schema = schema["json_schema"]
+    if not isinstance(schema, Mapping):
+        raise SchemaError(field, f"the schema must be a JSON object (got {type(schema).__name__})")
+    start = _resolve(schema, schema["$ref"], field) if "$ref" in schema else schema
+    _check_root(start, field)
+    tally = _Tally()
+    tally.warnings += [
+        f"{_join(field, name)}: the field name {name!r} is reserved (the basis already carries it)"
+        for name in start["properties"]
+        if name in WARNED_FIELD_NAMES
+    ]
+    _walk(schema, schema, field, 0, (), tally)
+    for count, limit, what in (
+        (tally.properties, MAX_PROPERTIES, "properties"),
+        (tally.enum_values, MAX_ENUM_VALUES, "enum values"),
+        (len(json.dumps(schema, separators=(",", ":"), ensure_ascii=False)), MAX_SCHEMA_CHARS, "characters"),
+    ):
+        if count > limit:
+            raise SchemaError(field, f"at most {limit} {what} in total (got {count})", limit=limit)
+    return tally
+
+
+def _walk(root: Mapping[str, Any], schema: Any, path: str, depth: int, refs: tuple[str, ...], tally: _Tally) -> None:
+    """Follow the schema as the API reads it (references expanded): unsupported keywords, depth, counts,
+    large enums, and the warnings."""
+    if not isinstance(schema, Mapping):
+        return
+    for key in (k for k in schema if k in UNSUPPORTED_KEYWORDS):
+        message = f"the keyword {key!r} is not supported by the API (to_json_schema restates it in words)"
+        raise SchemaError(_join(path, key), message, limit=key)
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        if ref in refs:
+            raise SchemaError(path, "recursive schema: a definition contains itself, so its depth is unbounded")
+        _walk(root, _resolve(root, ref, path), path, depth, (*refs, ref), tally)
+    enum = schema.get("enum")
+    if isinstance(enum, list):
+        tally.enum_values += len(enum)
+        chars = sum(len(v) for v in enum if isinstance(v, str))
+        if len(enum) > LARGE_ENUM_SIZE and chars > MAX_LARGE_ENUM_CHARS:
+            raise SchemaError(
+                path,
+                f"an enum of more than {LARGE_ENUM_SIZE} values holds at most {MAX_LARGE_ENUM_CHARS} "
+                f"characters (got {chars})",
+                limit=MAX_LARGE_ENUM_CHARS,
+            )
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        missing = [name for name in properties if name not in (schema.get("required") or ())]
+        if missing:
+            tally.warnings.append(f"{path}: not every property is required (missing: {', '.join(missing)})")
+        if schema.get("additionalProperties") is not False:
+            tally.warnings.append(f"{path}: additionalProperties is not false")
+    for sub, segment, is_property in _children(schema):
+        child = _join(path, segment)
+        if is_property:
+            tally.properties += 1
+            if depth + 1 > MAX_DEPTH:
+                message = f"nesting depth at most {MAX_DEPTH} (this field is at depth {depth + 1})"
+                raise SchemaError(child, message, limit=MAX_DEPTH)
+        _walk(root, sub, child, depth + is_property, refs, tally)
+
+
+# --- output specs and parsing ---
+
+
+def output_spec(
+    output: type[BaseModel] | Mapping[str, Any] | str | JsonSchema | TextSchema | AutoSchema | None,
+    *,
+    field: str = "output_schema",
+) -> JsonSchema | TextSchema | AutoSchema | None:
+    """The wire output schema for what ``task_runs.execute(output=...)`` accepts: a pydantic class or a bare
+    JSON schema (``"type": "object"``) -> compiled :class:`JsonSchema`; ``{"type": "json", "json_schema": ...}``
+    or a :class:`JsonSchema` -> its schema compiled; text/auto dicts or models -> as given; a string ->
+    ``TextSchema(description=...)``; ``None`` -> ``None`` (auto). Raises :class:`SchemaError` otherwise."""
+    if isinstance(output, str):
+        return TextSchema(description=output)
+    if isinstance(output, Mapping) and output.get("type") in _FORMS:
+        if output["type"] == "json" and not isinstance(output.get("json_schema"), Mapping):
+            raise SchemaError(_join(field, "json_schema"), "a json output schema needs a json_schema object")
+        output = _FORMS[output["type"]].model_validate(dict(output))
+    if output is None or isinstance(output, TextSchema | AutoSchema):
+        return output
+    if isinstance(output, JsonSchema):
+        return output.model_copy(update={"json_schema": to_json_schema(output.json_schema, field=field)})
+    if isinstance(output, Mapping) or (isinstance(output, type) and issubclass(output, BaseModel)):
+        return JsonSchema(json_schema=to_json_schema(output, field=field))
+    got = type(output).__name__
+    raise SchemaError(field, f"expected a pydantic class, a schema dict, a string or None (got {got})")
+
+
+_FORMS: dict[str, type[JsonSchema | TextSchema | AutoSchema]] = {
+    "json": JsonSchema,
+    "text": TextSchema,
+    "auto": AutoSchema,
+}
+
+
+def _branch_with(schema: Any, root: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``schema`` itself or its first union branch that has ``key`` (references followed); else ``{}``."""
+    if not isinstance(schema, Mapping):
+        return {}
+    for candidate in [schema, *(schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf") or ())]:
+        if isinstance(candidate, Mapping) and isinstance(candidate.get("$ref"), str):
+            candidate = _resolve(root, candidate["$ref"], "")
+        if isinstance(candidate, Mapping) and key in candidate:
+            return candidate
+    return {}
+
+
+def _drop_unfilled(value: Any, schema: Any, root: Mapping[str, Any]) -> Any:
+    """Remove the ``null`` the API sent for optional fields whose type refuses null, so defaults apply."""
+    if isinstance(value, dict):
+        target = _branch_with(schema, root, "properties")
+        properties, required = target.get("properties") or {}, set(target.get("required") or ())
+        return {
+            key: _drop_unfilled(item, properties.get(key), root)
+            for key, item in value.items()
+            if not (item is None and key in properties and key not in required) or _accepts_null(properties[key], root)
+        }
+    if isinstance(value, list):
+        items = _branch_with(schema, root, "items").get("items")
+        return [_drop_unfilled(item, items, root) for item in value]
+    return value
+
+
+def validate_content(content: Any, cls: type[T]) -> T:
+    """Validate JSON ``content`` (a dict or a JSON string) into ``cls`` with all its constraints, including
+    those the wire schema could not carry. ``null`` for an optional field whose type refuses null means "not
+    found": the default applies. Raises :class:`OutputValidationError`."""
+    try:
+        schema = _class_schema(cls, "output_schema")
+    except SchemaError:
+        schema = {}  # nothing to consult: validate the content as it is
+    try:
+        data = json.loads(content) if isinstance(content, str | bytes) else content
+        return cls.model_validate(_drop_unfilled(data, schema, schema))
+    except ValueError as exc:  # invalid JSON, or pydantic's ValidationError
+        if isinstance(exc, ValidationError):
+            errors: list[dict[str, Any]] = json.loads(exc.json(include_url=False))
+        else:
+            errors = [{"type": "json_invalid", "loc": [], "msg": f"the output is not JSON: {exc}"}]
+        where = ".".join(str(part) for part in errors[0]["loc"]) or "(root)"
+        raise OutputValidationError(
+            f"the output does not fit {cls.__name__}: {len(errors)} error(s); {where}: {errors[0]['msg']}",
+            content=content,
+            errors=errors,
+        ) from exc
+
+
+def parse_output(result: TaskRunResult, cls: type[T]) -> ParsedTaskRunResult[T]:
+    """``result`` with its output validated into ``cls`` (see :func:`validate_content`) as ``.parsed``.
+
+    A text output is read as JSON if it is a JSON object; otherwise no instance can be built, which is an
+    :class:`OutputValidationError` like a failed validation. The error keeps the raw ``content``, pydantic's
+    ``errors`` (JSON-safe) and the ``result``."""
+    try:
+        parsed = validate_content(result.output.content, cls)
+    except OutputValidationError as exc:
+        message = f"{'the run returned text, not JSON: ' if result.output.type == 'text' else ''}{exc}"
+        raise OutputValidationError(message, content=exc.content, errors=exc.errors, result=result) from exc
+    return ParsedTaskRunResult(run=result.run, output=result.output, parsed=parsed, **(result.model_extra or {}))
