@@ -1,1 +1,69 @@
-"""Emulator."""
+"""An offline emulator of the Parallel API: a real HTTP server on loopback speaking the API's wire format.
+
+Search answers come from a local corpus (by default the Python language reference that ships with CPython);
+task runs move queued -> running -> completed on a short schedule and answer from the same corpus, with a basis
+per field; task groups stream their runs and events as the API does. Tests can script answers and inject
+faults. Install the ``emulator`` extra (starlette, uvicorn)::
+
+    from parallel_integrations.emulator import serve
+
+    with serve() as emulator:            # a free port on 127.0.0.1
+        print(emulator.base_url)         # point PARALLEL_BASE_URL (or base_url=) at it
+
+Also: ``python -m parallel_integrations.emulator --port 8080``, and the pytest fixture ``parallel_emulator``.
+
+Importing this package is cheap: each name is imported on first use, and starlette and uvicorn only when an
+app is built or served.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import EmulatorApp, create_app
+    from .corpus import Corpus, Hit, Page
+    from .engine import Schedule
+    from .faults import Fault
+    from .scripts import Script
+    from .server import RunningEmulator, serve
+    from .traffic import RequestRecord
+
+__all__ = [
+    "Corpus",
+    "EmulatorApp",
+    "Fault",
+    "Hit",
+    "Page",
+    "RequestRecord",
+    "RunningEmulator",
+    "Schedule",
+    "Script",
+    "create_app",
+    "serve",
+]
+
+_LAZY = {
+    "Corpus": "corpus",
+    "EmulatorApp": "app",
+    "Fault": "faults",
+    "Hit": "corpus",
+    "Page": "corpus",
+    "RequestRecord": "traffic",
+    "RunningEmulator": "server",
+    "Schedule": "engine",
+    "Script": "scripts",
+    "create_app": "app",
+    "serve": "server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
