@@ -164,12 +164,9 @@ def _passages(title: str, text: str) -> Iterator[tuple[str, str]]:
     stack: list[tuple[int, str]] = []
     current: list[str] = []
 
-    def section() -> str:
-        return " > ".join(h for _, h in stack)
-
     def flush() -> Iterator[tuple[str, str]]:
         if current:
-            yield section(), "\n\n".join(current)
+            yield " > ".join(h for _, h in stack), "\n\n".join(current)
             current.clear()
 
     for level, block in _blocks(text):
@@ -278,11 +275,11 @@ class _HTMLText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if "title" in self._open:
             self.title += " ".join(data.split())
-        elif "pre" in self._open and not _SKIPPED_TAGS.intersection(self._open):
-            self.out.append(data)
         elif not _SKIPPED_TAGS.intersection(self._open):
-            data = re.sub(r"\s+", " ", data)
-            self.out.append(data.lstrip() if not self.out or self.out[-1].endswith("\n") else data)
+            if "pre" not in self._open:
+                data = re.sub(r"\s+", " ", data)
+                data = data.lstrip() if not self.out or self.out[-1].endswith("\n") else data
+            self.out.append(data)
 
     def text(self) -> str:
         lines = [line.rstrip() for line in "".join(self.out).splitlines()]
@@ -339,7 +336,7 @@ def _normalise_domain(entry: str) -> tuple[str, str]:
     """``(host, path prefix)`` of a source-policy entry: ``.gov``, ``python.org``, ``docs.python.org/3``."""
     entry = re.sub(r"^[a-z]+://", "", entry.strip().lower()).removeprefix("www.")
     host, _, path = entry.partition("/")
-    return host.strip("."), ("/" + path).rstrip("/")
+    return host.strip("*."), ("/" + path).rstrip("/")
 
 
 def _domain_matches(host: str, path: str, entry: tuple[str, str]) -> bool:
@@ -429,7 +426,7 @@ class Corpus:
         return len(self._pages)
 
     def __repr__(self) -> str:
-        return f"Corpus({len(self._pages)} pages)"
+        return f"Corpus({len(self)} pages)"
 
     def _ranked(self, words: Sequence[str], allowed: Sequence[int] | None) -> list[tuple[int, str, float]]:
         """Matching passages as ``(page index, text, score)``, best first; ties broken by page URL then order;
@@ -478,11 +475,11 @@ class Corpus:
         """Pages matching the objective and queries, best first (ties by URL), at most ``max_results``.
 
         Each hit carries its best passages, best first, together at most ``max_chars_per_result`` characters
-        (the last one cut on a word boundary with ``" ..."``), and always at least one. ``include_domains``
-        keeps only pages on those domains (``python.org`` covers ``docs.python.org``; ``.gov`` suffixes and
-        ``docs.python.org/3/library`` path prefixes work); ``exclude_domains`` drops them and is ignored when
-        ``include_domains`` is given. ``file://`` pages have no domain. An empty list means nothing matched.
-        Raises :class:`ParallelValidationError` for no objective and no query, or a limit below 1.
+        (the last cut on a word boundary, ending ``" ..."``), at least one. ``include_domains`` keeps pages on
+        those domains (``python.org`` covers ``docs.python.org``; ``.gov`` and ``docs.python.org/3/library``
+        work); ``exclude_domains`` drops them, ignored when ``include_domains`` is given; ``file://`` pages have
+        no domain. ``[]`` means nothing matched. Raises :class:`ParallelValidationError` for no objective and no
+        query, or a limit below 1.
         """
         if not (objective and objective.strip()) and not any(q.strip() for q in queries):
             raise ParallelValidationError("objective", "give an objective or at least one search query")
