@@ -10,6 +10,7 @@ import parallel_integrations
 
 EXPECTED = {
     "ParallelClient", "AsyncParallelClient", "BatchItem", "BatchProgress", "EventStream", "AsyncEventStream", "__version__",
+    "to_json_schema", "verify_webhook", "sign_webhook",
     # errors
     "ParallelError", "ParallelValidationError", "SchemaError", "APIConnectionError", "APITimeoutError",
     "APIStatusError", "BadRequestError", "AuthenticationError", "InsufficientCreditError", "PermissionDeniedError",

@@ -66,7 +66,9 @@ from ._models import (
     WebhookEvent,
 )
 from ._resources import AsyncEventStream, EventStream
+from ._schema import to_json_schema
 from ._version import __version__
+from ._webhooks import sign_webhook, verify_webhook
 
 __all__ = [
     "APIConnectionError",
@@ -130,4 +132,7 @@ __all__ = [
     "WebhookEvent",
     "WebhookVerificationError",
     "__version__",
+    "sign_webhook",
+    "to_json_schema",
+    "verify_webhook",
 ]
