@@ -7,8 +7,6 @@ consumed 1,000 at a time, and only the ids of runs not yet delivered are held, n
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
@@ -21,6 +19,9 @@ from ._limits import RUNS_PER_ADD_MAX
 from ._models import TaskRunEvent, TaskRunInput, TaskRunResult, TaskSpec
 
 if TYPE_CHECKING:
+    import asyncio
+    import concurrent.futures
+
     from ._client import AsyncParallelClient, ParallelClient
 
 __all__ = ["BatchInput", "BatchItem", "BatchProgress", "run_batch", "run_batch_async"]
@@ -180,6 +181,8 @@ def run_batch(
     on_progress: Callable[[BatchProgress], None] | None,
 ) -> Iterator[BatchItem[Any]]:
     """The sync runner behind ``client.task_groups.run_batch``."""
+    import concurrent.futures
+
     _check(inputs, taskgroup_id, max_concurrency)
     core = client._core
     spec = _spec(output)
@@ -235,6 +238,8 @@ async def run_batch_async(
     on_progress: Callable[[BatchProgress], None] | None,
 ) -> AsyncIterator[BatchItem[Any]]:
     """The async runner behind ``AsyncParallelClient.task_groups.run_batch``."""
+    import asyncio
+
     _check(inputs, taskgroup_id, max_concurrency)
     core = client._core
     spec = _spec(output)

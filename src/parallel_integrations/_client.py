@@ -6,13 +6,12 @@ maps transport failures to :class:`APIConnectionError`. Everything else is decid
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import ssl
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -22,6 +21,9 @@ from ._effects import Close, Emit, Flow, Read, Send, Sleep, StreamHandle
 from ._errors import APIConnectionError, APITimeoutError, ParallelError
 from ._models import SearchResponse, SourcePolicy
 from ._resources import AsyncTaskGroups, AsyncTaskRuns, TaskGroups, TaskRuns
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["AsyncParallelClient", "ParallelClient"]
 
@@ -277,6 +279,8 @@ class AsyncParallelClient(_ClientBase):
         http: httpx.AsyncClient | None,
         pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient],
     ) -> None:
+        import asyncio  # imported here so that sync-only programs never load it
+
         self._core = core
         self._given_http = http
         self._pools = pools
@@ -306,6 +310,8 @@ class AsyncParallelClient(_ClientBase):
     def _http(self) -> httpx.AsyncClient:
         if self._given_http is not None:
             return self._given_http
+        import asyncio
+
         loop = asyncio.get_running_loop()
         pool = self._pools.get(loop)
         if pool is None:
@@ -339,6 +345,8 @@ class AsyncParallelClient(_ClientBase):
         """Close this event loop's connection pool (unless the ``http_client`` was given by the caller)."""
         if self._given_http is not None:
             return
+        import asyncio
+
         pool = self._pools.pop(asyncio.get_running_loop(), None)
         if pool is not None:
             await pool.aclose()

@@ -36,7 +36,6 @@ from ._errors import (
     error_from_response,
 )
 from ._models import (
-    EVENT_ADAPTER,
     ErrorEvent,
     GroupEvent,
     SearchResponse,
@@ -47,6 +46,7 @@ from ._models import (
     TaskRunInput,
     TaskRunResult,
     TaskSpec,
+    event_adapter,
 )
 from ._retry import RateWindow, RetryPolicy, is_retryable_status
 from ._sse import SSEDecoder
@@ -493,6 +493,7 @@ class Core:
             request = self.build_request("GET", path, params=query, betas=betas, accept="text/event-stream")
             handle = yield from self._open(request)
             decoder = SSEDecoder()
+            parse_event = event_adapter().validate_json
             group_active = True
             received = 0
             try:
@@ -501,7 +502,7 @@ class Core:
                     if not chunk:
                         break
                     for sse in decoder.feed(chunk):
-                        event: GroupEvent = EVENT_ADAPTER.validate_json(sse.data)
+                        event: GroupEvent = parse_event(sse.data)
                         if isinstance(event, ErrorEvent):
                             raise StreamError(event.error)
                         event_id = getattr(event, "event_id", None)

@@ -7,6 +7,7 @@ parsing. Nullable fields default to ``None``. JSON names are used as attribute n
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from typing import Annotated, Any, Generic, Literal, TypeAlias, TypeVar
@@ -63,7 +64,8 @@ _CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 class _Wire(BaseModel):
     """Base of every wire model: unknown fields are kept, names are the JSON names."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # Validators are built on first use, not at import: a program that only searches never pays for the rest.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body for this object: unset optional fields are left out, everything given is kept."""
@@ -445,7 +447,17 @@ GroupEvent: TypeAlias = Annotated[
 RunEvent: TypeAlias = GroupEvent
 """Events of the per-run stream share the same union."""
 
-EVENT_ADAPTER: TypeAdapter[GroupEvent] = TypeAdapter(GroupEvent)
+
+@functools.cache
+def event_adapter() -> TypeAdapter[GroupEvent]:
+    """The validator of stream events (built once, on first use)."""
+    return TypeAdapter(GroupEvent)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EVENT_ADAPTER":
+        return event_adapter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class WebhookEvent(_Wire):
