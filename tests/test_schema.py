@@ -12,14 +12,13 @@ from pydantic import BaseModel, Field, RootModel, create_model
 
 from parallel_integrations._errors import OutputValidationError, SchemaError
 from parallel_integrations._models import AutoSchema, JsonSchema, TaskRunResult, TextSchema
+from parallel_integrations._parse import parse_output, validate_content
 from parallel_integrations._schema import (
     UNSUPPORTED_KEYWORDS,
     check_schema,
     output_spec,
-    parse_output,
     schema_warnings,
     to_json_schema,
-    validate_content,
 )
 
 

@@ -1,7 +1,7 @@
 """Output and input schemas: a pydantic class or JSON schema in, a schema the Task API accepts out, and back.
 
 :func:`to_json_schema` compiles; :func:`check_schema` only checks (pure: the emulator answers 422 with it);
-:func:`output_spec` reads what ``execute(output=...)`` accepts; :func:`parse_output` validates an answer.
+:func:`output_spec` reads what ``execute(output=...)`` accepts. Reading answers back is ``_parse.py``.
 
 What compiling does:
 
@@ -39,15 +39,15 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from ._errors import OutputValidationError, SchemaError
-from ._models import AutoSchema, JsonSchema, ParsedTaskRunResult, TaskRunResult, TextSchema
+from ._errors import SchemaError
+from ._models import AutoSchema, JsonSchema, TextSchema
 
 __all__ = [
     "MAX_DEPTH", "MAX_ENUM_VALUES", "MAX_LARGE_ENUM_CHARS", "MAX_PROPERTIES", "MAX_SCHEMA_CHARS",
-    "UNSUPPORTED_KEYWORDS", "WARNED_FIELD_NAMES", "check_schema", "output_spec", "parse_output",
-    "schema_warnings", "to_json_schema", "validate_content",
+    "UNSUPPORTED_KEYWORDS", "WARNED_FIELD_NAMES", "check_schema", "output_spec", "schema_warnings",
+    "to_json_schema",
 ]  # fmt: skip
 
 T = TypeVar("T", bound=BaseModel)
@@ -414,69 +414,3 @@ _FORMS: dict[str, type[JsonSchema | TextSchema | AutoSchema]] = {
     "text": TextSchema,
     "auto": AutoSchema,
 }
-
-
-def _branch_with(schema: Any, root: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    """``schema`` itself or its first union branch that has ``key`` (references followed); else ``{}``."""
-    if not isinstance(schema, Mapping):
-        return {}
-    for candidate in [schema, *(schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf") or ())]:
-        if isinstance(candidate, Mapping) and isinstance(candidate.get("$ref"), str):
-            candidate = _resolve(root, candidate["$ref"], "")
-        if isinstance(candidate, Mapping) and key in candidate:
-            return candidate
-    return {}
-
-
-def _drop_unfilled(value: Any, schema: Any, root: Mapping[str, Any]) -> Any:
-    """Remove the ``null`` the API sent for optional fields whose type refuses null, so defaults apply."""
-    if isinstance(value, dict):
-        target = _branch_with(schema, root, "properties")
-        properties, required = target.get("properties") or {}, set(target.get("required") or ())
-        return {
-            key: _drop_unfilled(item, properties.get(key), root)
-            for key, item in value.items()
-            if not (item is None and key in properties and key not in required) or _accepts_null(properties[key], root)
-        }
-    if isinstance(value, list):
-        items = _branch_with(schema, root, "items").get("items")
-        return [_drop_unfilled(item, items, root) for item in value]
-    return value
-
-
-def validate_content(content: Any, cls: type[T]) -> T:
-    """Validate JSON ``content`` (a dict or a JSON string) into ``cls`` with all its constraints, including
-    those the wire schema could not carry. ``null`` for an optional field whose type refuses null means "not
-    found": the default applies. Raises :class:`OutputValidationError`."""
-    try:
-        schema = _class_schema(cls, "output_schema")
-    except SchemaError:
-        schema = {}  # nothing to consult: validate the content as it is
-    try:
-        data = json.loads(content) if isinstance(content, str | bytes) else content
-        return cls.model_validate(_drop_unfilled(data, schema, schema))
-    except ValueError as exc:  # invalid JSON, or pydantic's ValidationError
-        if isinstance(exc, ValidationError):
-            errors: list[dict[str, Any]] = json.loads(exc.json(include_url=False))
-        else:
-            errors = [{"type": "json_invalid", "loc": [], "msg": f"the output is not JSON: {exc}"}]
-        where = ".".join(str(part) for part in errors[0]["loc"]) or "(root)"
-        raise OutputValidationError(
-            f"the output does not fit {cls.__name__}: {len(errors)} error(s); {where}: {errors[0]['msg']}",
-            content=content,
-            errors=errors,
-        ) from exc
-
-
-def parse_output(result: TaskRunResult, cls: type[T]) -> ParsedTaskRunResult[T]:
-    """``result`` with its output validated into ``cls`` (see :func:`validate_content`) as ``.parsed``.
-
-    A text output is read as JSON if it is a JSON object; otherwise no instance can be built, which is an
-    :class:`OutputValidationError` like a failed validation. The error keeps the raw ``content``, pydantic's
-    ``errors`` (JSON-safe) and the ``result``."""
-    try:
-        parsed = validate_content(result.output.content, cls)
-    except OutputValidationError as exc:
-        message = f"{'the run returned text, not JSON: ' if result.output.type == 'text' else ''}{exc}"
-        raise OutputValidationError(message, content=exc.content, errors=exc.errors, result=result) from exc
-    return ParsedTaskRunResult(run=result.run, output=result.output, parsed=parsed, **(result.model_extra or {}))
