@@ -29,7 +29,7 @@ from .._models import TERMINAL_STATUSES, TaskGroup, TaskGroupStatus, TaskRunInpu
 from .records import GroupRecord, RunRecord
 from .scripts import Script
 from .store import StateStore
-from .validate import RunRequest, events_on_by_default, output_plan
+from .validate import RunRequest, events_on_by_default, output_plan, parse_input
 from .wire import new_id, new_ref_id, timestamp
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ class Engine:
         """The completed run's wire output: scripted, or synthesized from the corpus once and kept."""
         with self._lock:
             if record.output is None:
-                record.output = record.scripted or self._synthesize(TaskRunInput.model_validate(record.request))
+                record.output = record.scripted or self._synthesize(parse_input(record.request))
                 self._save(runs=[record])
             return record.output
 

@@ -28,6 +28,7 @@ __all__ = [
     "RunRequest",
     "events_on_by_default",
     "output_plan",
+    "parse_input",
     "validate_run",
     "validate_task_spec",
 ]
@@ -134,6 +135,11 @@ def validate_run(
         warnings += _spec_warnings(model.task_spec, f"{prefix}task_spec")
         warnings += _input_warnings(model)
     return RunRequest(wire=wire, model=model, warnings=warnings)
+
+
+def parse_input(wire: Mapping[str, Any]) -> TaskRunInput:
+    """The model of a run body that :func:`validate_run` accepted (schema ``type`` defaults applied)."""
+    return TaskRunInput.model_validate(_with_schema_types(dict(wire)))
 
 
 def output_plan(run: TaskRunInput) -> OutputPlan:
