@@ -156,7 +156,7 @@ def _spec(output: Any) -> TaskSpec | None:
 
 def _finish(result: TaskRunResult, output: Any) -> TaskRunResult:
     if isinstance(output, type) and issubclass(output, BaseModel):
-        from ._schema import parse_output
+        from ._parse import parse_output
 
         return parse_output(result, output)
     return result

@@ -110,7 +110,7 @@ def _execute_spec(output: Any, task_spec: TaskSpec | Mapping[str, Any] | None) -
 
 def _parsed(result: TaskRunResult, output: Any) -> TaskRunResult:
     if isinstance(output, type) and issubclass(output, BaseModel):
-        from ._schema import parse_output
+        from ._parse import parse_output
 
         return parse_output(result, output)
     return result
