@@ -17,10 +17,12 @@ import asyncio
 import contextlib
 import copy
 import heapq
+import json
 import math
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
     from .corpus import Corpus
 
 __all__ = ["ChangeSignal", "Engine", "Schedule"]
+
+_ANSWER_CACHE_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ class Engine:
         self._groups: dict[str, GroupRecord] = {}
         self._due: list[tuple[float, int, str]] = []
         self._scripts: list[Script] = []
+        self._answers: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._seq = 0
         self._store = StateStore(state_path) if state_path is not None else None
         if self._store is not None:
@@ -164,12 +169,24 @@ class Engine:
         return copy.deepcopy(record.request)
 
     def output(self, record: RunRecord) -> dict[str, Any]:
-        """The completed run's wire output: scripted, or synthesized from the corpus once and kept."""
+        """The completed run's wire output: scripted, or synthesized from the corpus once and kept. The
+        synthesis runs outside the engine's lock, so this may be called from a worker thread."""
+        with self._lock:
+            if record.output is not None:
+                return record.output
+            scripted, request = record.scripted, record.request
+        output = scripted or self._synthesize(parse_input(request))
         with self._lock:
             if record.output is None:
-                record.output = record.scripted or self._synthesize(parse_input(record.request))
+                record.output = output
                 self._save(runs=[record])
             return record.output
+
+    async def output_async(self, record: RunRecord) -> dict[str, Any]:
+        """:meth:`output` without blocking the event loop while an answer is synthesized (a few ms each)."""
+        if record.output is not None:
+            return record.output
+        return await asyncio.to_thread(self.output, record)
 
     def complete_run(self, run_id: str) -> None:
         """Finish a run now (completed, or failed if it was scripted to fail). ``KeyError`` if unknown."""
@@ -404,11 +421,23 @@ class Engine:
         from .synth import synthesize
 
         plan = output_plan(run)
+        # Synthesis is deterministic, and tests often repeat an input: keep the recent answers.
+        key = json.dumps([run.input, plan.schema, plan.description], sort_keys=True, default=str)
+        with self._lock:
+            cached = self._answers.get(key)
+            if cached is not None:
+                self._answers.move_to_end(key)
+                return cached
         synthesis = synthesize(self.corpus, run.input, plan.schema, text_description=plan.description)
         output = synthesis.output()
         if plan.auto and isinstance(output, TaskRunJsonOutput):
             output = output.model_copy(update={"output_schema": plan.schema})
-        return output.model_dump(mode="json")
+        answer = output.model_dump(mode="json")
+        with self._lock:
+            self._answers[key] = answer
+            if len(self._answers) > _ANSWER_CACHE_SIZE:
+                self._answers.popitem(last=False)
+        return answer
 
     def _commit(
         self,

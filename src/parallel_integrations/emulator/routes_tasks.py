@@ -55,7 +55,7 @@ def task_routes(ctx: Context) -> list[Route]:
             if record is None or record.status in ("failed", "cancelled"):
                 raise ApiError(404, RESULT_NOT_FOUND)
             if record.status == "completed":
-                return json_response({"run": record.wire(), "output": engine.output(record)})
+                return json_response({"run": record.wire(), "output": await engine.output_async(record)})
             now = engine.clock()
             if now >= deadline or engine.closed:
                 raise ApiError(408, RESULT_TIMEOUT)

@@ -81,7 +81,7 @@ async def group_runs_stream(
     for cursor, record in records:
         if status is not None and record.status != status:
             continue
-        output = engine.output(record) if include_output and record.status == "completed" else None
+        output = await engine.output_async(record) if include_output and record.status == "completed" else None
         yield _event(
             {
                 "type": "task_run.state",
@@ -136,6 +136,8 @@ async def run_events_stream(
         if sources is None and record.events_enabled and now >= record.started_at:
             found = engine.corpus.passages(input_text(record.request.get("input")), limit=10)
             sources = list(dict.fromkeys(page.url for page, _, _ in found))[:5]
+        if record.status == "completed":
+            await engine.output_async(record)  # ready before the final event is built
         timeline = _timeline(record, sources or [])
         for moment, build in timeline[sent:]:
             if moment > now:
