@@ -23,7 +23,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -288,11 +288,6 @@ class Engine:
         with self._lock:
             self._advance_locked()
 
-    def next_due(self) -> float | None:
-        """When the next scheduled transition happens (Unix seconds), or ``None``."""
-        with self._lock:
-            return self._due[0][0] if self._due else None
-
     async def wait_change(self, version: int, until: float) -> None:
         """Sleep until the state changes after ``version`` (read :attr:`version` before looking at the state),
         the next transition is due, or ``until`` (Unix seconds), whichever comes first."""
@@ -443,7 +438,7 @@ class Engine:
         self,
         *,
         runs: Sequence[RunRecord] = (),
-        groups: Any = (),
+        groups: Iterable[GroupRecord] = (),
         events: Sequence[tuple[str, int, dict[str, Any]]] = (),
     ) -> None:
         self._save(runs=runs, groups=groups, events=events)
@@ -453,7 +448,7 @@ class Engine:
         self,
         *,
         runs: Sequence[RunRecord] = (),
-        groups: Any = (),
+        groups: Iterable[GroupRecord] = (),
         events: Sequence[tuple[str, int, dict[str, Any]]] = (),
     ) -> None:
         if self._store is not None:
