@@ -319,6 +319,19 @@ def test_search_honours_max_results_and_max_chars_per_result(client):
     assert all(sum(len(e) for e in r["excerpts"]) <= 300 for r in results)
 
 
+def test_search_source_policy_on_the_default_corpus(client):
+    def urls(policy: dict[str, Any]) -> list[str]:
+        body = {"objective": "How do decorators work?", "source_policy": policy}
+        return [r["url"] for r in client.post("/alpha/search", json=body).json()["results"]]
+
+    page = "docs.python.org/3/reference/compound_stmts.html"
+    kept = urls({"include_domains": [page]})
+    assert kept
+    assert all(url.startswith(f"https://{page}#") for url in kept)
+    assert urls({"exclude_domains": ["python.org"]}) == []
+    assert urls({"include_domains": ["example.com"]}) == []
+
+
 def test_search_source_policy_keeps_and_drops_domains():
     pages = [
         Page("https://docs.python.org/3/a", "Decorators", "A decorator wraps a function definition."),
