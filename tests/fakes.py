@@ -69,15 +69,27 @@ def sse(*events: dict[str, Any], comment: bool = False) -> bytes:
     return out
 
 
-def error_body(message: str, ref_id: str = "6f1e2c1a-0000-4000-8000-000000000001", detail: Any = None) -> dict[str, Any]:
+def error_body(
+    message: str, ref_id: str = "6f1e2c1a-0000-4000-8000-000000000001", detail: Any = None
+) -> dict[str, Any]:
     return {"type": "error", "error": {"ref_id": ref_id, "message": message, "detail": detail}}
 
 
 def run_json(run_id: str = "trun_" + "a" * 32, status: str = "queued", **extra: Any) -> dict[str, Any]:
     active = status in ("queued", "running", "cancelling")
-    return {"run_id": run_id, "status": status, "is_active": active, "processor": "lite", "warnings": None,
-            "error": None, "metadata": None, "taskgroup_id": None, "created_at": "2025-04-23T20:21:48.037943Z",
-            "modified_at": "2025-04-23T20:21:48.037943Z", **extra}
+    return {
+        "run_id": run_id,
+        "status": status,
+        "is_active": active,
+        "processor": "lite",
+        "warnings": None,
+        "error": None,
+        "metadata": None,
+        "taskgroup_id": None,
+        "created_at": "2025-04-23T20:21:48.037943Z",
+        "modified_at": "2025-04-23T20:21:48.037943Z",
+        **extra,
+    }
 
 
 class FakeAPI:
@@ -114,7 +126,9 @@ class FakeAPI:
 
     def sync_client(self, **options: Any) -> ParallelClient:
         options.setdefault("base_url", "http://fake.test")
-        client = ParallelClient(API_KEY, http_client=httpx.Client(transport=httpx.MockTransport(self.handle)), **options)
+        client = ParallelClient(
+            API_KEY, http_client=httpx.Client(transport=httpx.MockTransport(self.handle)), **options
+        )
         client._core.clock = self.clock
         client._core.rand = lambda: 0.0
         client._sleep = self.clock.sleep

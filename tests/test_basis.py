@@ -10,16 +10,33 @@ RESULT = {
     "run": {"run_id": "trun_" + "e" * 32, "status": "completed", "is_active": False, "processor": "core"},
     "output": {
         "type": "json",
-        "content": {"company": "Acme", "executives": [{"name": "Ada", "role": "CEO"}, {"name": "Bob", "role": "CTO"}],
-                    "revenue": None},
+        "content": {
+            "company": "Acme",
+            "executives": [{"name": "Ada", "role": "CEO"}, {"name": "Bob", "role": "CTO"}],
+            "revenue": None,
+        },
         "basis": [
-            {"field": "company", "reasoning": "named on the home page", "confidence": "high",
-             "citations": [{"url": "https://acme.test/", "title": "Acme", "excerpts": ["Acme Inc."]}]},
-            {"field": "executives", "reasoning": "team page", "confidence": "medium",
-             "citations": [{"url": "https://acme.test/team", "title": "Team", "excerpts": None}]},
-            {"field": "executives.1", "reasoning": "press release", "confidence": "low",
-             "citations": [{"url": "https://news.test/bob", "title": None, "excerpts": ["Bob joins"]},
-                           {"url": "https://acme.test/team", "title": "Team", "excerpts": []}]},
+            {
+                "field": "company",
+                "reasoning": "named on the home page",
+                "confidence": "high",
+                "citations": [{"url": "https://acme.test/", "title": "Acme", "excerpts": ["Acme Inc."]}],
+            },
+            {
+                "field": "executives",
+                "reasoning": "team page",
+                "confidence": "medium",
+                "citations": [{"url": "https://acme.test/team", "title": "Team", "excerpts": None}],
+            },
+            {
+                "field": "executives.1",
+                "reasoning": "press release",
+                "confidence": "low",
+                "citations": [
+                    {"url": "https://news.test/bob", "title": None, "excerpts": ["Bob joins"]},
+                    {"url": "https://acme.test/team", "title": "Team", "excerpts": []},
+                ],
+            },
             {"field": "revenue", "reasoning": "not found", "confidence": "", "citations": None},
         ],
     },
@@ -60,17 +77,32 @@ def test_low_confidence_fields(result: TaskRunResult) -> None:
 
 def test_every_citation_with_its_field(result: TaskRunResult) -> None:
     pairs = [(field, c.url) for field, c in result.output.iter_citations()]
-    assert pairs == [("company", "https://acme.test/"), ("executives", "https://acme.test/team"),
-                     ("executives.1", "https://news.test/bob"), ("executives.1", "https://acme.test/team")]
+    assert pairs == [
+        ("company", "https://acme.test/"),
+        ("executives", "https://acme.test/team"),
+        ("executives.1", "https://news.test/bob"),
+        ("executives.1", "https://acme.test/team"),
+    ]
 
 
 def test_text_output_exposes_its_single_basis() -> None:
-    text = TaskRunResult.model_validate({
-        "run": RESULT["run"],
-        "output": {"type": "text", "content": "Acme is led by Ada [1].",
-                   "basis": [{"field": "output", "reasoning": "summary", "confidence": "medium",
-                              "citations": [{"url": "https://acme.test/team"}]}]},
-    })
+    text = TaskRunResult.model_validate(
+        {
+            "run": RESULT["run"],
+            "output": {
+                "type": "text",
+                "content": "Acme is led by Ada [1].",
+                "basis": [
+                    {
+                        "field": "output",
+                        "reasoning": "summary",
+                        "confidence": "medium",
+                        "citations": [{"url": "https://acme.test/team"}],
+                    }
+                ],
+            },
+        }
+    )
     assert text.output.basis_for("output").confidence == "medium"
     assert [field for field, _ in text.output.iter_citations()] == ["output"]
 

@@ -33,9 +33,18 @@ class BatchServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
-        group = {"taskgroup_id": GROUP, "metadata": None, "created_at": None,
-                 "status": {"num_task_runs": 0, "task_run_status_counts": {}, "is_active": False,
-                            "status_message": None, "modified_at": None}}
+        group = {
+            "taskgroup_id": GROUP,
+            "metadata": None,
+            "created_at": None,
+            "status": {
+                "num_task_runs": 0,
+                "task_run_status_counts": {},
+                "is_active": False,
+                "status_message": None,
+                "modified_at": None,
+            },
+        }
         api.on("POST", "/v1beta/tasks/groups", httpx.Response(200, json=group))
         api.on("POST", f"{BASE}/runs", self.add)
         api.on("GET", f"{BASE}/events", self.events)
@@ -63,8 +72,13 @@ class BatchServer:
             self.inputs[run_id] = item["input"]
             self.order.append(run_id)
             ids.append(run_id)
-        counts = {"num_task_runs": len(self.order), "task_run_status_counts": {}, "is_active": True,
-                  "status_message": None, "modified_at": None}
+        counts = {
+            "num_task_runs": len(self.order),
+            "task_run_status_counts": {},
+            "is_active": True,
+            "status_message": None,
+            "modified_at": None,
+        }
         return httpx.Response(200, json={"status": counts, "run_ids": ids, "run_cursor": None, "event_cursor": None})
 
     def run(self, run_id: str) -> dict[str, Any]:
@@ -73,11 +87,23 @@ class BatchServer:
         return run_json(run_id, state, taskgroup_id=GROUP, error=error)
 
     def events(self, request: httpx.Request) -> httpx.Response:
-        events = [{"type": "task_run.state", "event_id": str(i), "run": self.run(r), "input": None, "output": None}
-                  for i, r in enumerate(self.order)]
-        events.append({"type": "task_group_status", "event_id": "end", "status": {
-            "num_task_runs": len(self.order), "task_run_status_counts": {}, "is_active": False,
-            "status_message": None, "modified_at": None}})
+        events = [
+            {"type": "task_run.state", "event_id": str(i), "run": self.run(r), "input": None, "output": None}
+            for i, r in enumerate(self.order)
+        ]
+        events.append(
+            {
+                "type": "task_group_status",
+                "event_id": "end",
+                "status": {
+                    "num_task_runs": len(self.order),
+                    "task_run_status_counts": {},
+                    "is_active": False,
+                    "status_message": None,
+                    "modified_at": None,
+                },
+            }
+        )
         return httpx.Response(200, content=sse(*events))
 
     def snapshot(self, request: httpx.Request) -> httpx.Response:
@@ -94,8 +120,9 @@ class BatchServer:
             if self.status(run_id) == "failed":
                 return httpx.Response(404, json=error_body("Run failed or run id not found"))
             content = {"value": f"answer to {self.inputs[run_id]}"}
-            return httpx.Response(200, json={"run": self.run(run_id), "output": {
-                "type": "json", "content": content, "basis": []}})
+            return httpx.Response(
+                200, json={"run": self.run(run_id), "output": {"type": "json", "content": content, "basis": []}}
+            )
         finally:
             with self.lock:
                 self.in_flight -= 1
@@ -107,8 +134,11 @@ def test_batch_of_2500_yields_every_result_once(api: FakeAPI) -> None:
     inputs[1234] = "please fail"
     progress: list[BatchProgress] = []
     client = api.sync_client()
-    items = list(client.task_groups.run_batch(
-        iter(inputs), processor="lite", output=Answer, max_concurrency=8, on_progress=progress.append))
+    items = list(
+        client.task_groups.run_batch(
+            iter(inputs), processor="lite", output=Answer, max_concurrency=8, on_progress=progress.append
+        )
+    )
     assert [len(b["inputs"]) for b in server.add_bodies] == [1000, 1000, 500]
     assert all(b["default_task_spec"]["output_schema"]["type"] == "json" for b in server.add_bodies)
     assert sorted(item.index for item in items) == list(range(2_500))
@@ -156,8 +186,8 @@ def test_batch_argument_errors(api: FakeAPI) -> None:
     client = api.sync_client()
     with pytest.raises(ParallelValidationError, match="taskgroup_id"):
         list(client.task_groups.run_batch())
+    BatchServer(api)
     with pytest.raises(ParallelValidationError, match="processor"):
-        BatchServer(api)
         list(client.task_groups.run_batch(["no processor"]))
     with pytest.raises(ParallelValidationError, match="max_concurrency"):
         list(client.task_groups.run_batch(["x"], processor="lite", max_concurrency=0))
@@ -168,8 +198,12 @@ def test_async_batch(api: FakeAPI) -> None:
     client = api.async_client()
 
     async def main() -> list[BatchItem[Any]]:
-        return [item async for item in client.task_groups.run_batch(
-            [f"q{i}" for i in range(1_200)] + ["fail"], processor="lite", output=Answer, max_concurrency=4)]
+        return [
+            item
+            async for item in client.task_groups.run_batch(
+                [f"q{i}" for i in range(1_200)] + ["fail"], processor="lite", output=Answer, max_concurrency=4
+            )
+        ]
 
     items = asyncio.run(main())
     assert [len(b["inputs"]) for b in server.add_bodies] == [1000, 201]

@@ -27,11 +27,18 @@ from parallel_integrations import (
 )
 from tests.fakes import API_KEY, FakeAPI, call, error_body
 
-SEARCH_OK = {"search_id": "search_" + "0" * 32, "results": [
-    {"url": "https://docs.python.org/3/reference/compound_stmts.html#function", "title": "Function definitions",
-     "excerpts": ["A function definition defines a user-defined function object"], "publish_date": None,
-     "some_future_field": 7},
-]}
+SEARCH_OK = {
+    "search_id": "search_" + "0" * 32,
+    "results": [
+        {
+            "url": "https://docs.python.org/3/reference/compound_stmts.html#function",
+            "title": "Function definitions",
+            "excerpts": ["A function definition defines a user-defined function object"],
+            "publish_date": None,
+            "some_future_field": 7,
+        },
+    ],
+}
 
 
 # --- configuration --------------------------------------------------------------------------------------------
@@ -67,8 +74,12 @@ def test_settings_resolve_argument_then_environment_then_default(monkeypatch: py
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"base_url": "ftp://x"}, "base_url"), ({"endpoints": "v2"}, "endpoints"), ({"max_retries": -1}, "max_retries"),
-     ({"timeout": 0}, "timeout")],
+    [
+        ({"base_url": "ftp://x"}, "base_url"),
+        ({"endpoints": "v2"}, "endpoints"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"timeout": 0}, "timeout"),
+    ],
 )
 def test_bad_settings_are_refused(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(ParallelValidationError, match=field):
@@ -77,12 +88,22 @@ def test_bad_settings_are_refused(kwargs: dict[str, object], field: str) -> None
 
 def test_key_never_shows(api: FakeAPI, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    api.on("POST", "/alpha/search", httpx.Response(401, json=error_body("Unauthorized: invalid or missing credentials")))
+    api.on(
+        "POST", "/alpha/search", httpx.Response(401, json=error_body("Unauthorized: invalid or missing credentials"))
+    )
     client = api.sync_client()
     with pytest.raises(AuthenticationError) as info:
         client.search("q")
-    texts = [repr(client), str(client), repr(client._core), repr(client._core.config), str(info.value),
-             repr(info.value), caplog.text, repr(vars(info.value))]
+    texts = [
+        repr(client),
+        str(client),
+        repr(client._core),
+        repr(client._core.config),
+        str(info.value),
+        repr(info.value),
+        caplog.text,
+        repr(vars(info.value)),
+    ]
     assert all(API_KEY not in text for text in texts)
     assert api.requests[0].headers["x-api-key"] == API_KEY
 
@@ -93,14 +114,24 @@ def test_key_never_shows(api: FakeAPI, caplog: pytest.LogCaptureFixture) -> None
 def test_search_seed_request_and_typed_response(api: FakeAPI, kind: str) -> None:
     api.on("POST", "/alpha/search", httpx.Response(200, json=SEARCH_OK))
     client = api.client(kind)
-    response = call(client.search(
-        "how decorators work", search_queries=["decorator syntax"], processor="base", max_results=3,
-        max_chars_per_result=500, source_policy={"include_domains": ["python.org"]},
-    ))
+    response = call(
+        client.search(
+            "how decorators work",
+            search_queries=["decorator syntax"],
+            processor="base",
+            max_results=3,
+            max_chars_per_result=500,
+            source_policy={"include_domains": ["python.org"]},
+        )
+    )
     request = api.requests[0]
     assert json.loads(request.content) == {
-        "objective": "how decorators work", "search_queries": ["decorator syntax"], "processor": "base",
-        "max_results": 3, "max_chars_per_result": 500, "source_policy": {"include_domains": ["python.org"]},
+        "objective": "how decorators work",
+        "search_queries": ["decorator syntax"],
+        "processor": "base",
+        "max_results": 3,
+        "max_chars_per_result": 500,
+        "source_policy": {"include_domains": ["python.org"]},
     }
     assert request.headers["content-type"] == "application/json"
     assert "parallel-beta" not in request.headers
@@ -111,12 +142,25 @@ def test_search_seed_request_and_typed_response(api: FakeAPI, kind: str) -> None
 def test_search_current_endpoint_body_shape(api: FakeAPI, kind: str) -> None:
     api.on("POST", "/v1/search", httpx.Response(200, json={**SEARCH_OK, "session_id": "s1"}))
     client = api.client(kind, endpoints="current")
-    response = call(client.search("objective", search_queries=["q1"], processor="pro", max_results=4,
-                                  max_chars_per_result=2000, source_policy={"exclude_domains": ["x.com"]}))
+    response = call(
+        client.search(
+            "objective",
+            search_queries=["q1"],
+            processor="pro",
+            max_results=4,
+            max_chars_per_result=2000,
+            source_policy={"exclude_domains": ["x.com"]},
+        )
+    )
     assert json.loads(api.requests[0].content) == {
-        "objective": "objective", "search_queries": ["q1"], "mode": "advanced",
-        "advanced_settings": {"source_policy": {"exclude_domains": ["x.com"]}, "max_results": 4,
-                              "excerpt_settings": {"max_chars_per_result": 2000}},
+        "objective": "objective",
+        "search_queries": ["q1"],
+        "mode": "advanced",
+        "advanced_settings": {
+            "source_policy": {"exclude_domains": ["x.com"]},
+            "max_results": 4,
+            "excerpt_settings": {"max_chars_per_result": 2000},
+        },
     }
     assert response.session_id == "s1"
     with pytest.raises(ParallelValidationError, match="search_queries"):
@@ -135,10 +179,16 @@ def test_search_current_endpoint_body_shape(api: FakeAPI, kind: str) -> None:
         ({"objective": "x", "max_results": 0}, "max_results", "40"),
         ({"objective": "x", "max_chars_per_result": 99}, "max_chars_per_result", "100"),
         ({"objective": "x", "processor": "ultra"}, "processor", "base"),
-        ({"objective": "x", "source_policy": {"include_domains": [f"d{i}.com" for i in range(201)]}},
-         "source_policy", "200"),
-        ({"objective": "x", "source_policy": {"include_domains": ["https://python.org"]}},
-         "source_policy.include_domains[0]", "scheme"),
+        (
+            {"objective": "x", "source_policy": {"include_domains": [f"d{i}.com" for i in range(201)]}},
+            "source_policy",
+            "200",
+        ),
+        (
+            {"objective": "x", "source_policy": {"include_domains": ["https://python.org"]}},
+            "source_policy.include_domains[0]",
+            "scheme",
+        ),
     ],
 )
 def test_search_limits_are_checked_before_sending(
@@ -162,13 +212,13 @@ def test_search_limits_are_checked_before_sending(
         ({"mcp_servers": [{"url": "https://m"}]}, "mcp_servers.0.name"),
         ({"processor": ""}, "processor"),
         ({"input": "x" * 25_001}, "input"),
-        ({"task_spec": {"output_schema": {"type": "json", "json_schema": {"type": "array"}}}},
-         "task_spec.output_schema.json_schema"),
+        (
+            {"task_spec": {"output_schema": {"type": "json", "json_schema": {"type": "array"}}}},
+            "task_spec.output_schema.json_schema",
+        ),
     ],
 )
-def test_run_limits_are_checked_before_sending(
-    api: FakeAPI, kind: str, kwargs: dict[str, object], field: str
-) -> None:
+def test_run_limits_are_checked_before_sending(api: FakeAPI, kind: str, kwargs: dict[str, object], field: str) -> None:
     args: dict[str, object] = {"input": "q", "processor": "lite", **kwargs}
     client = api.client(kind)
     with pytest.raises(ParallelValidationError) as info:
@@ -182,10 +232,22 @@ def test_run_limits_are_checked_before_sending(
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, BadRequestError), (401, AuthenticationError), (402, InsufficientCreditError),
-     (403, PermissionDeniedError), (404, NotFoundError), (408, RequestTimeoutError), (409, ConflictError),
-     (422, UnprocessableEntityError), (429, RateLimitError), (500, InternalServerError),
-     (502, InternalServerError), (503, InternalServerError), (504, InternalServerError), (418, APIStatusError)],
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (402, InsufficientCreditError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (408, RequestTimeoutError),
+        (409, ConflictError),
+        (422, UnprocessableEntityError),
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (502, InternalServerError),
+        (503, InternalServerError),
+        (504, InternalServerError),
+        (418, APIStatusError),
+    ],
 )
 def test_every_status_maps_to_its_error(api: FakeAPI, kind: str, status: int, cls: type[APIStatusError]) -> None:
     api.on("GET", "/v1/tasks/runs/trun_x", httpx.Response(status, json=error_body(f"status {status}", ref_id="ref-9")))

@@ -23,13 +23,22 @@ BASE = f"/v1beta/tasks/groups/{GROUP}"
 
 
 def status(count: int, active: bool = True) -> dict[str, Any]:
-    return {"num_task_runs": count, "task_run_status_counts": {"queued": count} if count else {},
-            "is_active": active, "status_message": None, "modified_at": "2025-07-02T00:00:00.000000Z"}
+    return {
+        "num_task_runs": count,
+        "task_run_status_counts": {"queued": count} if count else {},
+        "is_active": active,
+        "status_message": None,
+        "modified_at": "2025-07-02T00:00:00.000000Z",
+    }
 
 
 def group_json(count: int = 0, active: bool = False) -> dict[str, Any]:
-    return {"taskgroup_id": GROUP, "status": status(count, active), "metadata": None,
-            "created_at": "2025-07-02T00:00:00.000000Z"}
+    return {
+        "taskgroup_id": GROUP,
+        "status": status(count, active),
+        "metadata": None,
+        "created_at": "2025-07-02T00:00:00.000000Z",
+    }
 
 
 class GroupServer:
@@ -56,12 +65,15 @@ class GroupServer:
         if attempt in self.fail_after_store:
             raise httpx.ReadTimeout("answer lost")
         cursor = None if first == 0 else str(first)
-        return httpx.Response(200, json={"status": status(len(self.runs)), "run_ids": ids,
-                                         "run_cursor": cursor, "event_cursor": cursor})
+        return httpx.Response(
+            200, json={"status": status(len(self.runs)), "run_ids": ids, "run_cursor": cursor, "event_cursor": cursor}
+        )
 
     def snapshot(self, request: httpx.Request) -> httpx.Response:
-        events = [{"type": "task_run.state", "event_id": str(i + 1), "run": run_json(run_id), "input": None,
-                   "output": None} for i, run_id in enumerate(self.runs)]
+        events = [
+            {"type": "task_run.state", "event_id": str(i + 1), "run": run_json(run_id), "input": None, "output": None}
+            for i, run_id in enumerate(self.runs)
+        ]
         return httpx.Response(200, content=sse(*events), headers={"content-type": "text/event-stream"})
 
 
@@ -100,8 +112,9 @@ def test_add_runs_chunks_by_1000_in_input_order(api: FakeAPI, kind: str) -> None
 
 def test_add_runs_validates_every_input_first(api: FakeAPI) -> None:
     GroupServer(api)
-    inputs = [{"input": "ok", "processor": "lite"}] * 1500 + [{"input": "x", "processor": "lite",
-                                                               "metadata": {"k": "v" * 600}}]
+    inputs = [{"input": "ok", "processor": "lite"}] * 1500 + [
+        {"input": "x", "processor": "lite", "metadata": {"k": "v" * 600}}
+    ]
     with pytest.raises(ValueError, match=r"inputs\[1500\]\.metadata\.k"):
         api.sync_client().task_groups.add_runs(GROUP, inputs)
     assert api.requests == []
@@ -139,8 +152,13 @@ def test_add_runs_gives_up_with_what_was_sent(api: FakeAPI) -> None:
 
 
 def run_event(n: int, state: str = "completed") -> dict[str, Any]:
-    return {"type": "task_run.state", "event_id": str(n), "run": run_json(f"trun_{n:032x}", state),
-            "input": None, "output": None}
+    return {
+        "type": "task_run.state",
+        "event_id": str(n),
+        "run": run_json(f"trun_{n:032x}", state),
+        "input": None,
+        "output": None,
+    }
 
 
 def status_event(n: int, active: bool) -> dict[str, Any]:
@@ -150,13 +168,18 @@ def status_event(n: int, active: bool) -> dict[str, Any]:
 def test_stream_runs_is_typed_and_passes_filters(api: FakeAPI, kind: str) -> None:
     body = sse(run_event(1), {"type": "task_run.progress_msg.new_kind", "message": "hi"}, run_event(2), comment=True)
     api.on("GET", f"{BASE}/runs", httpx.Response(200, content=body, headers={"content-type": "text/event-stream"}))
-    stream = api.client(kind).task_groups.stream_runs(GROUP, status="completed", include_input=True,
-                                                      include_output=True, last_event_id="0")
+    stream = api.client(kind).task_groups.stream_runs(
+        GROUP, status="completed", include_input=True, include_output=True, last_event_id="0"
+    )
     events = collect(stream)
     assert [type(e).__name__ for e in events] == ["TaskRunEvent", "TaskRunProgressMessageEvent", "TaskRunEvent"]
     params = api.requests[0].url.params
-    assert dict(params) == {"status": "completed", "include_input": "true", "include_output": "true",
-                            "last_event_id": "0"}
+    assert dict(params) == {
+        "status": "completed",
+        "include_input": "true",
+        "include_output": "true",
+        "last_event_id": "0",
+    }
     assert api.requests[0].headers["accept"] == "text/event-stream"
 
 
@@ -173,9 +196,12 @@ def test_stream_events_resumes_after_a_cut_exactly_once(api: FakeAPI, kind: str)
 
 
 def test_stream_events_reconnects_when_closed_while_active(api: FakeAPI) -> None:
-    api.on("GET", f"{BASE}/events",
-           httpx.Response(200, content=sse(status_event(1, True), run_event(2))),
-           httpx.Response(200, content=sse(run_event(3), status_event(4, False))))
+    api.on(
+        "GET",
+        f"{BASE}/events",
+        httpx.Response(200, content=sse(status_event(1, True), run_event(2))),
+        httpx.Response(200, content=sse(run_event(3), status_event(4, False))),
+    )
     events = collect(api.sync_client().task_groups.stream_events(GROUP, last_event_id="0"))
     assert [e.event_id for e in events] == ["1", "2", "3", "4"]
     assert [r.url.params["last_event_id"] for r in api.requests] == ["0", "2"]
@@ -215,8 +241,12 @@ def test_unknown_event_types_are_kept(api: FakeAPI) -> None:
 
 def test_run_stream_events_sends_beta_and_is_not_resumed(api: FakeAPI, kind: str) -> None:
     run = "trun_" + "c" * 32
-    final = {"type": "task_run.state", "event_id": None, "run": run_json(run, "completed"),
-             "output": {"type": "text", "content": "done", "basis": []}}
+    final = {
+        "type": "task_run.state",
+        "event_id": None,
+        "run": run_json(run, "completed"),
+        "output": {"type": "text", "content": "done", "basis": []},
+    }
     progress = {"type": "task_run.progress_stats", "source_stats": {"num_sources_read": 3}, "progress_meter": 50}
     api.on("GET", f"/v1beta/tasks/runs/{run}/events", httpx.Response(200, content=sse(progress, final)))
     events = collect(api.client(kind).task_runs.stream_events(run))

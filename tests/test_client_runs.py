@@ -25,9 +25,15 @@ RESULT_PATH = f"/v1/tasks/runs/{RUN}/result"
 
 
 def result_json(content: object, kind: str = "json") -> dict[str, object]:
-    basis = [{"field": "name", "reasoning": "from the docs", "confidence": "high",
-              "citations": [{"url": "https://docs.python.org/3/", "title": "Docs", "excerpts": ["Guido"]}]},
-             {"field": "year", "reasoning": "guessed", "confidence": "low", "citations": []}]
+    basis = [
+        {
+            "field": "name",
+            "reasoning": "from the docs",
+            "confidence": "high",
+            "citations": [{"url": "https://docs.python.org/3/", "title": "Docs", "excerpts": ["Guido"]}],
+        },
+        {"field": "year", "reasoning": "guessed", "confidence": "low", "citations": []},
+    ]
     return {"run": run_json(RUN, "completed"), "output": {"type": kind, "content": content, "basis": basis}}
 
 
@@ -35,8 +41,13 @@ def result_json(content: object, kind: str = "json") -> dict[str, object]:
 
 
 def test_server_errors_are_retried_with_backoff(api: FakeAPI, kind: str) -> None:
-    api.on("GET", f"/v1/tasks/runs/{RUN}", httpx.Response(503, json=error_body("busy")),
-           httpx.Response(502, json=error_body("busy")), httpx.Response(200, json=run_json(RUN)))
+    api.on(
+        "GET",
+        f"/v1/tasks/runs/{RUN}",
+        httpx.Response(503, json=error_body("busy")),
+        httpx.Response(502, json=error_body("busy")),
+        httpx.Response(200, json=run_json(RUN)),
+    )
     run = call(api.client(kind).task_runs.retrieve(RUN))
     assert run.run_id == RUN
     assert len(api.requests) == 3
@@ -44,9 +55,13 @@ def test_server_errors_are_retried_with_backoff(api: FakeAPI, kind: str) -> None
 
 
 def test_retry_after_is_honoured(api: FakeAPI, kind: str) -> None:
-    api.on("GET", f"/v1/tasks/runs/{RUN}", httpx.Response(429, headers={"retry-after": "7"}, json=error_body("slow")),
-           httpx.Response(429, headers={"retry-after-ms": "1500"}, json=error_body("slow")),
-           httpx.Response(200, json=run_json(RUN)))
+    api.on(
+        "GET",
+        f"/v1/tasks/runs/{RUN}",
+        httpx.Response(429, headers={"retry-after": "7"}, json=error_body("slow")),
+        httpx.Response(429, headers={"retry-after-ms": "1500"}, json=error_body("slow")),
+        httpx.Response(200, json=run_json(RUN)),
+    )
     call(api.client(kind).task_runs.retrieve(RUN))
     assert api.clock.sleeps == [7.0, 1.5]
 
@@ -81,11 +96,17 @@ def test_connection_errors_are_retried(api: FakeAPI, kind: str) -> None:
 
 def test_create_sends_the_input_and_beta_header(api: FakeAPI, kind: str) -> None:
     api.on("POST", "/v1/tasks/runs", httpx.Response(202, json=run_json(RUN)))
-    run = call(api.client(kind).task_runs.create(
-        {"company": "Acme"}, "core", metadata={"batch": 7}, enable_events=True,
-        mcp_servers=[{"url": "https://mcp.test", "name": "m"}], webhook={"url": "https://hook.test"},
-        betas=["custom-beta"],
-    ))
+    run = call(
+        api.client(kind).task_runs.create(
+            {"company": "Acme"},
+            "core",
+            metadata={"batch": 7},
+            enable_events=True,
+            mcp_servers=[{"url": "https://mcp.test", "name": "m"}],
+            webhook={"url": "https://hook.test"},
+            betas=["custom-beta"],
+        )
+    )
     assert run.status == "queued"
     assert run.is_active
     request = api.requests[0]
@@ -93,7 +114,10 @@ def test_create_sends_the_input_and_beta_header(api: FakeAPI, kind: str) -> None
         "custom-beta,mcp-server-2025-07-17,events-sse-2025-07-24,webhook-2025-08-12"
     )
     assert json.loads(request.content) == {
-        "input": {"company": "Acme"}, "processor": "core", "metadata": {"batch": 7}, "enable_events": True,
+        "input": {"company": "Acme"},
+        "processor": "core",
+        "metadata": {"batch": 7},
+        "enable_events": True,
         "mcp_servers": [{"type": "url", "url": "https://mcp.test", "name": "m"}],
         "webhook": {"url": "https://hook.test"},
     }
@@ -101,8 +125,12 @@ def test_create_sends_the_input_and_beta_header(api: FakeAPI, kind: str) -> None
 
 @pytest.mark.parametrize(
     "failure",
-    [httpx.Response(500, json=error_body("oops")), httpx.Response(503, json=error_body("oops")),
-     httpx.ReadTimeout("no answer"), httpx.RemoteProtocolError("dropped")],
+    [
+        httpx.Response(500, json=error_body("oops")),
+        httpx.Response(503, json=error_body("oops")),
+        httpx.ReadTimeout("no answer"),
+        httpx.RemoteProtocolError("dropped"),
+    ],
 )
 def test_create_is_not_resent_when_it_may_have_landed(api: FakeAPI, kind: str, failure: object) -> None:
     api.on("POST", "/v1/tasks/runs", failure, httpx.Response(202, json=run_json(RUN)))
@@ -218,9 +246,19 @@ def test_execute_answer_that_does_not_fit_the_class(api: FakeAPI) -> None:
 
 
 def test_retrieve_and_retrieve_input(api: FakeAPI, kind: str) -> None:
-    api.on("GET", f"/v1/tasks/runs/{RUN}/input", httpx.Response(200, json={
-        "processor": "core", "input": {"country": "France"}, "metadata": {"k": "v"},
-        "task_spec": {"output_schema": {"type": "text", "description": None}}}))
+    api.on(
+        "GET",
+        f"/v1/tasks/runs/{RUN}/input",
+        httpx.Response(
+            200,
+            json={
+                "processor": "core",
+                "input": {"country": "France"},
+                "metadata": {"k": "v"},
+                "task_spec": {"output_schema": {"type": "text", "description": None}},
+            },
+        ),
+    )
     run_input = call(api.client(kind).task_runs.retrieve_input(RUN))
     assert run_input.input == {"country": "France"}
     assert run_input.task_spec is not None

@@ -9,21 +9,72 @@ import types
 import parallel_integrations
 
 EXPECTED = {
-    "ParallelClient", "AsyncParallelClient", "BatchItem", "BatchProgress", "EventStream", "AsyncEventStream", "__version__",
-    "to_json_schema", "verify_webhook", "sign_webhook",
+    "ParallelClient",
+    "AsyncParallelClient",
+    "BatchItem",
+    "BatchProgress",
+    "EventStream",
+    "AsyncEventStream",
+    "__version__",
+    "to_json_schema",
+    "verify_webhook",
+    "sign_webhook",
     # errors
-    "ParallelError", "ParallelValidationError", "SchemaError", "APIConnectionError", "APITimeoutError",
-    "APIStatusError", "BadRequestError", "AuthenticationError", "InsufficientCreditError", "PermissionDeniedError",
-    "NotFoundError", "RequestTimeoutError", "ConflictError", "UnprocessableEntityError", "RateLimitError",
-    "InternalServerError", "TaskRunFailedError", "TaskRunTimeoutError", "RunCreationUncertainError",
-    "OutputValidationError", "StreamError", "WebhookVerificationError",
+    "ParallelError",
+    "ParallelValidationError",
+    "SchemaError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "InsufficientCreditError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "RequestTimeoutError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "TaskRunFailedError",
+    "TaskRunTimeoutError",
+    "RunCreationUncertainError",
+    "OutputValidationError",
+    "StreamError",
+    "WebhookVerificationError",
     # models
-    "APIWarning", "AutoSchema", "Citation", "ErrorEvent", "ErrorObject", "FieldBasis", "GroupEvent", "JsonSchema",
-    "McpServer", "McpToolCall", "ParsedTaskRunResult", "RunStatus", "SearchResponse", "SearchResult",
-    "SourcePolicy", "TaskGroup", "TaskGroupRunResponse", "TaskGroupStatus", "TaskGroupStatusEvent", "TaskRun",
-    "TaskRunEvent", "TaskRunInput", "TaskRunJsonOutput", "TaskRunProgressMessageEvent",
-    "TaskRunProgressStatsEvent", "TaskRunResult", "TaskRunTextOutput", "TaskSpec", "TextSchema", "UnknownEvent",
-    "Webhook", "WebhookEvent",
+    "APIWarning",
+    "AutoSchema",
+    "Citation",
+    "ErrorEvent",
+    "ErrorObject",
+    "FieldBasis",
+    "GroupEvent",
+    "JsonSchema",
+    "McpServer",
+    "McpToolCall",
+    "ParsedTaskRunResult",
+    "RunStatus",
+    "SearchResponse",
+    "SearchResult",
+    "SourcePolicy",
+    "TaskGroup",
+    "TaskGroupRunResponse",
+    "TaskGroupStatus",
+    "TaskGroupStatusEvent",
+    "TaskRun",
+    "TaskRunEvent",
+    "TaskRunInput",
+    "TaskRunJsonOutput",
+    "TaskRunProgressMessageEvent",
+    "TaskRunProgressStatsEvent",
+    "TaskRunResult",
+    "TaskRunTextOutput",
+    "TaskSpec",
+    "TextSchema",
+    "UnknownEvent",
+    "Webhook",
+    "WebhookEvent",
 }
 
 
@@ -36,7 +87,8 @@ def test_every_public_name_resolves_and_nothing_public_is_unlisted() -> None:
     for name in parallel_integrations.__all__:
         assert getattr(parallel_integrations, name) is not None
     public = {
-        name for name, value in vars(parallel_integrations).items()
+        name
+        for name, value in vars(parallel_integrations).items()
         if name.isidentifier() and not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     assert public <= EXPECTED
