@@ -8,13 +8,12 @@ stream) sleeps only until the next due moment or a change, whichever comes first
 needed, so the state read is always current and a restarted emulator catches up on its own.
 
 All state sits behind one lock, so a test thread may script answers or force a run to finish while the server
-thread serves requests; waiters on any event loop are woken through :class:`ChangeSignal`.
+thread serves requests; waiters on any event loop are woken through :class:`~.waiting.ChangeSignal`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import heapq
 import json
@@ -32,12 +31,13 @@ from .records import GroupRecord, RunRecord
 from .scripts import Script
 from .store import StateStore
 from .validate import RunRequest, events_on_by_default, output_plan, parse_input
+from .waiting import ChangeSignal
 from .wire import new_id, new_ref_id, timestamp
 
 if TYPE_CHECKING:
     from .corpus import Corpus
 
-__all__ = ["ChangeSignal", "Engine", "Schedule"]
+__all__ = ["Engine", "Schedule"]
 
 _ANSWER_CACHE_SIZE = 512
 
@@ -56,50 +56,6 @@ class Schedule:
     def __post_init__(self) -> None:
         if not (self.queued >= 0 and self.running >= 0):
             raise ValueError(f"Schedule: durations must be >= 0 seconds (got {self.queued}, {self.running})")
-
-
-class ChangeSignal:
-    """Wakes coroutines waiting for "something changed", from any thread and for waiters on any event loop."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waiters: set[asyncio.Future[None]] = set()
-
-    def waiter(self) -> asyncio.Future[None]:
-        """A future, on the running loop, that the next :meth:`notify` completes."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        with self._lock:
-            self._waiters.add(future)
-        return future
-
-    def discard(self, future: asyncio.Future[None]) -> None:
-        """Stop waiting with ``future``."""
-        with self._lock:
-            self._waiters.discard(future)
-
-    async def wait(self, future: asyncio.Future[None], timeout: float) -> None:
-        """Wait for ``future`` (from :meth:`waiter`) at most ``timeout`` seconds."""
-        try:
-            await asyncio.wait_for(future, max(timeout, 0.0))
-        except TimeoutError:
-            pass
-        finally:
-            self.discard(future)
-
-    def notify(self) -> None:
-        """Wake every current waiter."""
-        with self._lock:
-            waiters, self._waiters = self._waiters, set()
-        for future in waiters:
-            loop = future.get_loop()
-            if not loop.is_closed():
-                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                    loop.call_soon_threadsafe(_resolve, future)
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 class Engine:
