@@ -110,3 +110,14 @@ def test_text_output_exposes_its_single_basis() -> None:
 def test_json_content_sent_as_a_string_is_parsed() -> None:
     data = {"run": RESULT["run"], "output": {"type": "json", "content": '{"company": "Acme"}', "basis": []}}
     assert TaskRunResult.model_validate(data).output.content == {"company": "Acme"}
+
+
+def test_task_spec_schema_type_defaults_by_shape() -> None:
+    from parallel_integrations import JsonSchema, TaskSpec, TextSchema
+
+    spec = TaskSpec.model_validate({
+        "output_schema": {"json_schema": {"type": "object", "properties": {"a": {"type": "string"}}}},
+        "input_schema": {"description": "a company name"},
+    })
+    assert isinstance(spec.output_schema, JsonSchema)
+    assert isinstance(spec.input_schema, TextSchema)

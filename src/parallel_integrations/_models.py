@@ -161,6 +161,14 @@ class TaskSpec(_Wire):
     output_schema: OutputSchema | str
     input_schema: JsonSchema | TextSchema | str | None = None
 
+    @field_validator("output_schema", "input_schema", mode="before")
+    @classmethod
+    def _type_by_shape(cls, value: Any) -> Any:
+        # The API lets ``type`` default ("json" beside a json_schema, else "text"): infer it the same way.
+        if isinstance(value, dict) and "type" not in value:
+            return {"type": "json" if "json_schema" in value else "text", **value}
+        return value
+
 
 class TaskRunInput(_Wire):
     """The body of ``POST /v1/tasks/runs``, and one item of a group's ``add_runs``."""
