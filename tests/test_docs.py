@@ -31,9 +31,15 @@ def test_doc_examples_run(doc: Path, parallel_emulator: RunningEmulator) -> None
     # A document's blocks build on each other, as a reader reads them: one namespace, in order.
     namespace: dict[str, object] = {"__name__": f"doc_{doc.stem}"}
     for number, code in enumerate(python_blocks(doc), 1):
+        before = set(namespace)
         with contextlib.redirect_stdout(io.StringIO()) as out:
             exec(compile(code, f"{doc.name} block {number}", "exec"), namespace)
-        assert out.getvalue().strip(), f"{doc.name} block {number} printed nothing"
+            # A block that shows a test (``def test_...(parallel_emulator)``) is run as one.
+            examples = [namespace[n] for n in set(namespace) - before if n.startswith("test_")]
+            for example in examples:
+                assert callable(example)
+                example(parallel_emulator)
+        assert examples or out.getvalue().strip(), f"{doc.name} block {number} printed nothing"
 
 
 def test_quickstart_runs_offline(parallel_emulator: RunningEmulator) -> None:
