@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -24,83 +23,81 @@ from parallel_integrations.emulator.server import RunningEmulator
 FAST = Schedule(queued=0.01, running=0.04)
 
 
-@pytest.fixture
-def emulator(parallel_emulator: RunningEmulator) -> RunningEmulator:
-    parallel_emulator.set_schedule(FAST)
-    return parallel_emulator
-
-
-@pytest.fixture
-def client(emulator: RunningEmulator) -> Iterator[ParallelClient]:
-    with ParallelClient() as c:
-        yield c
-
-
 def test_result_wait_is_a_long_poll_reissued_on_408(
-    client: ParallelClient, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+    parallel_client: ParallelClient, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_core, "MAX_SERVER_WAIT", 1)  # one-second polls, so a real 408 arrives and is re-issued
     emulator.set_schedule(Schedule(queued=0.0, running=1.4))
-    run = client.task_runs.create("the with statement", "lite")
-    result = client.task_runs.result(run.run_id)
+    run = parallel_client.task_runs.create("the with statement", "lite")
+    result = parallel_client.task_runs.result(run.run_id)
     assert result.run.status == "completed"
     polls = emulator.requests("GET", f"/v1/tasks/runs/{run.run_id}/result")
     assert [p.status for p in polls] == [408, 200]
     assert all("timeout=1" in p.query for p in polls)
 
 
-def test_result_deadline_then_collect_later(client: ParallelClient, emulator: RunningEmulator) -> None:
+def test_result_deadline_then_collect_later(parallel_client: ParallelClient, emulator: RunningEmulator) -> None:
     emulator.set_schedule(Schedule(queued=0.0, running=float("inf")))
-    run = client.task_runs.create("the for statement", "lite")
+    run = parallel_client.task_runs.create("the for statement", "lite")
     with pytest.raises(TaskRunTimeoutError) as info:
-        client.task_runs.result(run.run_id, timeout=0.5)
+        parallel_client.task_runs.result(run.run_id, timeout=0.5)
     assert info.value.run_id == run.run_id
     emulator.complete_run(run.run_id)
-    assert client.task_runs.result(run.run_id, timeout=10).run.status == "completed"
+    assert parallel_client.task_runs.result(run.run_id, timeout=10).run.status == "completed"
 
 
 def test_read_timeout_is_a_named_error(emulator: RunningEmulator) -> None:
     emulator.add_fault(Fault.slow("POST /alpha/search", 1.0, times=1))
-    with ParallelClient(timeout=0.2, max_retries=0) as client, pytest.raises(APITimeoutError):
-        client.search("decorators")
+    with ParallelClient(timeout=0.2, max_retries=0) as parallel_client, pytest.raises(APITimeoutError):
+        parallel_client.search("decorators")
 
 
-def test_rate_limit_with_retry_after_is_waited_out(client: ParallelClient, emulator: RunningEmulator) -> None:
+def test_rate_limit_with_retry_after_is_waited_out(parallel_client: ParallelClient, emulator: RunningEmulator) -> None:
     emulator.add_fault(Fault.error("POST /alpha/search", 429, times=2, retry_after=0))
-    assert client.search("decorators").results
+    assert parallel_client.search("decorators").results
     assert [r.status for r in emulator.requests("POST", "/alpha/search")] == [429, 429, 200]
 
 
-def test_add_runs_whose_answer_was_lost_are_not_added_twice(client: ParallelClient, emulator: RunningEmulator) -> None:
-    group = client.task_groups.create()
-    client.task_groups.add_runs(group.taskgroup_id, [{"input": "first", "processor": "lite"}])
+def test_add_runs_whose_answer_was_lost_are_not_added_twice(
+    parallel_client: ParallelClient, emulator: RunningEmulator
+) -> None:
+    group = parallel_client.task_groups.create()
+    parallel_client.task_groups.add_runs(group.taskgroup_id, [{"input": "first", "processor": "lite"}])
     emulator.add_fault(Fault.after_handling(f"POST /v1beta/tasks/groups/{group.taskgroup_id}/runs"))
     inputs = [{"input": f"q{i}", "processor": "lite"} for i in range(3)]
-    response = client.task_groups.add_runs(group.taskgroup_id, inputs)
+    response = parallel_client.task_groups.add_runs(group.taskgroup_id, inputs)
     assert len(response.run_ids) == 3
-    assert client.task_groups.retrieve(group.taskgroup_id).status.num_task_runs == 4
-    snapshot = [e.run.run_id for e in client.task_groups.stream_runs(group.taskgroup_id) if isinstance(e, TaskRunEvent)]
+    assert parallel_client.task_groups.retrieve(group.taskgroup_id).status.num_task_runs == 4
+    snapshot = [
+        e.run.run_id for e in parallel_client.task_groups.stream_runs(group.taskgroup_id) if isinstance(e, TaskRunEvent)
+    ]
     assert snapshot[1:] == response.run_ids
     assert [emulator.run_input(run_id)["input"] for run_id in response.run_ids] == ["q0", "q1", "q2"]
 
 
-def test_stream_runs_resumes_after_a_cut(client: ParallelClient, emulator: RunningEmulator) -> None:
-    group = client.task_groups.create()
-    added = client.task_groups.add_runs(group.taskgroup_id, [{"input": f"q{i}", "processor": "lite"} for i in range(6)])
+def test_stream_runs_resumes_after_a_cut(parallel_client: ParallelClient, emulator: RunningEmulator) -> None:
+    group = parallel_client.task_groups.create()
+    added = parallel_client.task_groups.add_runs(
+        group.taskgroup_id, [{"input": f"q{i}", "processor": "lite"} for i in range(6)]
+    )
     emulator.add_fault(Fault.cut_stream(f"GET /v1beta/tasks/groups/{group.taskgroup_id}/runs", after_events=2))
-    seen = [e.run.run_id for e in client.task_groups.stream_runs(group.taskgroup_id) if isinstance(e, TaskRunEvent)]
+    seen = [
+        e.run.run_id for e in parallel_client.task_groups.stream_runs(group.taskgroup_id) if isinstance(e, TaskRunEvent)
+    ]
     assert seen == added.run_ids
     assert len(emulator.requests("GET", f"/v1beta/tasks/groups/{group.taskgroup_id}/runs")) == 2
 
 
-def test_group_events_follow_live_until_idle(client: ParallelClient, emulator: RunningEmulator) -> None:
+def test_group_events_follow_live_until_idle(parallel_client: ParallelClient, emulator: RunningEmulator) -> None:
     emulator.set_schedule(Schedule(queued=0.0, running=float("inf")))
-    group = client.task_groups.create()
-    added = client.task_groups.add_runs(group.taskgroup_id, [{"input": f"q{i}", "processor": "lite"} for i in range(3)])
+    group = parallel_client.task_groups.create()
+    added = parallel_client.task_groups.add_runs(
+        group.taskgroup_id, [{"input": f"q{i}", "processor": "lite"} for i in range(3)]
+    )
     timers = [threading.Timer(0.2 * (i + 1), emulator.complete_run, [run_id]) for i, run_id in enumerate(added.run_ids)]
     for timer in timers:
         timer.start()
-    events = list(client.task_groups.stream_events(group.taskgroup_id))
+    events = list(parallel_client.task_groups.stream_events(group.taskgroup_id))
     finished = [e.run.run_id for e in events if isinstance(e, TaskRunEvent)]
     assert finished == added.run_ids
     assert isinstance(events[-1], TaskGroupStatusEvent)
@@ -108,23 +105,23 @@ def test_group_events_follow_live_until_idle(client: ParallelClient, emulator: R
 
 
 def test_current_endpoints_against_the_emulator(emulator: RunningEmulator) -> None:
-    with ParallelClient(endpoints="current") as client:
-        response = client.search("decorators", search_queries=["decorator"], max_results=2)
+    with ParallelClient(endpoints="current") as parallel_client:
+        response = parallel_client.search("decorators", search_queries=["decorator"], max_results=2)
         assert response.session_id
         assert len(response.results) == 2
-        group = client.task_groups.create()
-        client.task_groups.add_runs(group.taskgroup_id, [{"input": "x", "processor": "lite"}])
+        group = parallel_client.task_groups.create()
+        parallel_client.task_groups.add_runs(group.taskgroup_id, [{"input": "x", "processor": "lite"}])
     paths = {r.path for r in emulator.requests()}
     assert "/v1/search" in paths
     assert f"/v1/tasks/groups/{group.taskgroup_id}/runs" in paths
 
 
 def test_async_client_works_across_event_loops(emulator: RunningEmulator) -> None:
-    client = AsyncParallelClient()
+    parallel_client = AsyncParallelClient()
 
     async def search_and_close() -> int:
-        found = len((await client.search("decorators", max_results=2)).results)
-        await client.aclose()
+        found = len((await parallel_client.search("decorators", max_results=2)).results)
+        await parallel_client.aclose()
         return found
 
     assert asyncio.run(search_and_close()) == 2
@@ -137,6 +134,8 @@ def test_async_batch_against_the_emulator(emulator: RunningEmulator) -> None:
     async def main() -> list[tuple[int, bool]]:
         async with AsyncParallelClient() as client:
             inputs = ["the for statement", "please fail", "the try statement"]
-            return [(item.index, item.ok) async for item in client.task_groups.run_batch(inputs, processor="lite")]
+            return [
+                (item.index, item.ok) async for item in client.task_groups.run_batch(inputs, processor="lite")
+            ]
 
     assert sorted(asyncio.run(main())) == [(0, True), (1, False), (2, True)]

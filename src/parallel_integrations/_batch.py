@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
-from pydantic import BaseModel
-
+from ._effects import Flow, consume
 from ._errors import ParallelError, ParallelValidationError, TaskRunFailedError
 from ._limits import RUNS_PER_ADD_MAX
-from ._models import TaskRunEvent, TaskRunInput, TaskRunResult, TaskSpec
+from ._models import TaskRunEvent, TaskRunInput, TaskRunResult
+from ._parse import parse_if_model
 
 if TYPE_CHECKING:
     import asyncio
     import concurrent.futures
 
     from ._client import AsyncParallelClient, ParallelClient
+    from ._core import Core
 
 __all__ = ["BatchInput", "BatchItem", "BatchProgress", "run_batch", "run_batch_async"]
 
@@ -147,19 +148,35 @@ def _runs(inputs: Iterable[BatchInput], processor: str | None) -> Iterator[list[
         yield runs
 
 
-def _spec(output: Any) -> TaskSpec | None:
-    from ._schema import output_spec
+def _submit(
+    core: Core,
+    inputs: Iterable[BatchInput] | None,
+    *,
+    processor: str | None,
+    output: Any,
+    taskgroup_id: str | None,
+    metadata: Mapping[str, str | int | float | bool] | None,
+    on_progress: Callable[[BatchProgress], None] | None,
+) -> Flow[BatchTracker]:
+    """Create the group (unless resuming) and add every input, or list a resumed group's runs: the part of a batch
+    that is the same sync and async."""
+    from ._schema import output_task_spec
 
-    spec = output_spec(output)
-    return None if spec is None else TaskSpec(output_schema=spec)
-
-
-def _finish(result: TaskRunResult, output: Any) -> TaskRunResult:
-    if isinstance(output, type) and issubclass(output, BaseModel):
-        from ._parse import parse_output
-
-        return parse_output(result, output)
-    return result
+    spec = output_task_spec(output)
+    if taskgroup_id is None:
+        taskgroup_id = (yield from core.create_group(metadata)).taskgroup_id
+    tracker = BatchTracker(taskgroup_id, on_progress)
+    if inputs is None:
+        existing: list[str] = []
+        runs_path = core.group_path(taskgroup_id, "/runs")
+        listing = core.stream(runs_path, {}, resumable=True, until_inactive=False)
+        yield from consume(listing, lambda e: existing.append(e.run.run_id) if isinstance(e, TaskRunEvent) else None)
+        tracker.added(existing)
+        return tracker
+    for chunk in _runs(inputs, processor):
+        flow = core.add_runs(taskgroup_id, core.group_inputs(chunk), spec, None, known_count=tracker.submitted)
+        tracker.added((yield from flow).run_ids)
+    return tracker
 
 
 def _check(inputs: Iterable[BatchInput] | None, taskgroup_id: str | None, max_concurrency: int) -> None:
@@ -184,22 +201,21 @@ def run_batch(
     import concurrent.futures
 
     _check(inputs, taskgroup_id, max_concurrency)
-    core = client._core
-    spec = _spec(output)
-    if taskgroup_id is None:
-        taskgroup_id = client.task_groups.create(metadata=metadata).taskgroup_id
-    tracker = BatchTracker(taskgroup_id, on_progress)
-    if inputs is None:
-        tracker.added(e.run.run_id for e in client.task_groups.stream_runs(taskgroup_id) if isinstance(e, TaskRunEvent))
-    else:
-        for chunk in _runs(inputs, processor):
-            runs = core.group_inputs(chunk)
-            flow = core.add_runs(taskgroup_id, runs, spec, None, known_count=tracker.submitted)
-            tracker.added(client._run(flow).run_ids)
+    submission = _submit(
+        client._core,
+        inputs,
+        processor=processor,
+        output=output,
+        taskgroup_id=taskgroup_id,
+        metadata=metadata,
+        on_progress=on_progress,
+    )
+    tracker = client._run(submission)
+    taskgroup_id = tracker.taskgroup_id
 
     def fetch(run_id: str, index: int) -> BatchItem[Any]:
         try:
-            return BatchItem(index, run_id, result=_finish(client.task_runs.result(run_id), output))
+            return BatchItem(index, run_id, result=parse_if_model(client.task_runs.result(run_id), output))
         except ParallelError as exc:
             return BatchItem(index, run_id, error=exc)
 
@@ -241,23 +257,21 @@ async def run_batch_async(
     import asyncio
 
     _check(inputs, taskgroup_id, max_concurrency)
-    core = client._core
-    spec = _spec(output)
-    if taskgroup_id is None:
-        taskgroup_id = (await client.task_groups.create(metadata=metadata)).taskgroup_id
-    tracker = BatchTracker(taskgroup_id, on_progress)
-    if inputs is None:
-        async with client.task_groups.stream_runs(taskgroup_id) as snapshot:
-            tracker.added([e.run.run_id async for e in snapshot if isinstance(e, TaskRunEvent)])
-    else:
-        for chunk in _runs(inputs, processor):
-            runs = core.group_inputs(chunk)
-            flow = core.add_runs(taskgroup_id, runs, spec, None, known_count=tracker.submitted)
-            tracker.added((await client._run(flow)).run_ids)
+    submission = _submit(
+        client._core,
+        inputs,
+        processor=processor,
+        output=output,
+        taskgroup_id=taskgroup_id,
+        metadata=metadata,
+        on_progress=on_progress,
+    )
+    tracker = await client._run(submission)
+    taskgroup_id = tracker.taskgroup_id
 
     async def fetch(run_id: str, index: int) -> BatchItem[Any]:
         try:
-            return BatchItem(index, run_id, result=_finish(await client.task_runs.result(run_id), output))
+            return BatchItem(index, run_id, result=parse_if_model(await client.task_runs.result(run_id), output))
         except ParallelError as exc:
             return BatchItem(index, run_id, error=exc)
 

@@ -17,7 +17,7 @@ from ._errors import OutputValidationError, SchemaError
 from ._models import ParsedTaskRunResult, TaskRunResult
 from ._schema import _accepts_null, _class_schema, _resolve
 
-__all__ = ["parse_output", "validate_content"]
+__all__ = ["parse_if_model", "parse_output", "validate_content"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -86,3 +86,11 @@ def parse_output(result: TaskRunResult, cls: type[T]) -> ParsedTaskRunResult[T]:
         message = f"{'the run returned text, not JSON: ' if result.output.type == 'text' else ''}{exc}"
         raise OutputValidationError(message, content=exc.content, errors=exc.errors, result=result) from exc
     return ParsedTaskRunResult(run=result.run, output=result.output, parsed=parsed, **(result.model_extra or {}))
+
+
+def parse_if_model(result: TaskRunResult, output: Any) -> TaskRunResult:
+    """``parse_output(result, output)`` when ``output`` is a pydantic class (the caller asked for instances);
+    ``result`` unchanged for a schema dict, a text description or nothing."""
+    if isinstance(output, type) and issubclass(output, BaseModel):
+        return parse_output(result, output)
+    return result

@@ -27,6 +27,7 @@ from ._models import (
     TaskSpec,
     Webhook,
 )
+from ._parse import parse_if_model
 
 if TYPE_CHECKING:
     from ._client import AsyncParallelClient, ParallelClient
@@ -102,18 +103,9 @@ def _execute_spec(output: Any, task_spec: TaskSpec | Mapping[str, Any] | None) -
         raise ParallelValidationError("output", "give output or task_spec, not both (output becomes the task_spec)")
     if output is None:
         return None if task_spec is None else build_model(TaskSpec, task_spec, "task_spec")
-    from ._schema import output_spec
+    from ._schema import output_task_spec
 
-    spec = output_spec(output)
-    return None if spec is None else TaskSpec(output_schema=spec)
-
-
-def _parsed(result: TaskRunResult, output: Any) -> TaskRunResult:
-    if isinstance(output, type) and issubclass(output, BaseModel):
-        from ._parse import parse_output
-
-        return parse_output(result, output)
-    return result
+    return output_task_spec(output)
 
 
 def _spec(value: TaskSpec | Mapping[str, Any] | None, field: str) -> TaskSpec | None:
@@ -263,7 +255,7 @@ class TaskRuns:
             source_policy=source_policy,
         )
         created = self._client._run(self._client._core.create_run(run, betas))
-        return _parsed(self.result(created.run_id, timeout=timeout, betas=betas), output)
+        return parse_if_model(self.result(created.run_id, timeout=timeout, betas=betas), output)
 
     def stream_events(self, run_id: str) -> EventStream[GroupEvent]:
         """Progress of a run created with ``enable_events=True``: state, progress messages and source stats,
@@ -466,7 +458,7 @@ class AsyncTaskRuns:
             source_policy=source_policy,
         )
         created = await self._client._run(self._client._core.create_run(run, betas))
-        return _parsed(await self.result(created.run_id, timeout=timeout, betas=betas), output)
+        return parse_if_model(await self.result(created.run_id, timeout=timeout, betas=betas), output)
 
     def stream_events(self, run_id: str) -> AsyncEventStream[GroupEvent]:
         """Progress events of a run created with ``enable_events=True``. See :meth:`TaskRuns.stream_events`."""

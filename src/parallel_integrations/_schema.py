@@ -42,12 +42,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ._errors import SchemaError
-from ._models import AutoSchema, JsonSchema, TextSchema
+from ._models import AutoSchema, JsonSchema, TaskSpec, TextSchema
 
 __all__ = [
     "MAX_DEPTH", "MAX_ENUM_VALUES", "MAX_LARGE_ENUM_CHARS", "MAX_PROPERTIES", "MAX_SCHEMA_CHARS",
-    "UNSUPPORTED_KEYWORDS", "WARNED_FIELD_NAMES", "check_schema", "output_spec", "schema_warnings",
-    "to_json_schema",
+    "UNSUPPORTED_KEYWORDS", "WARNED_FIELD_NAMES", "check_schema", "output_spec", "output_task_spec",
+    "schema_warnings", "to_json_schema",
 ]  # fmt: skip
 
 T = TypeVar("T", bound=BaseModel)
@@ -414,3 +414,9 @@ _FORMS: dict[str, type[JsonSchema | TextSchema | AutoSchema]] = {
     "text": TextSchema,
     "auto": AutoSchema,
 }
+
+
+def output_task_spec(output: Any) -> TaskSpec | None:
+    """A task spec whose output schema is :func:`output_spec` of ``output``; ``None`` for no output (auto)."""
+    spec = output_spec(output)
+    return None if spec is None else TaskSpec(output_schema=spec)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from parallel_integrations.emulator import Corpus, Page, Schedule, serve
-from parallel_integrations.emulator.server import RunningEmulator
 
 RUN_ID = re.compile(r"^trun_[0-9a-f]{32}$")
 SEARCH_ID = re.compile(r"^search_[0-9a-f]{32}$")
@@ -28,20 +26,6 @@ PERSON = {
     "required": ["name", "born"],
     "additionalProperties": False,
 }
-FAST = Schedule(queued=0.01, running=0.04)
-
-
-@pytest.fixture(scope="module")
-def http(parallel_emulator_server: RunningEmulator) -> Iterator[httpx.Client]:
-    # One client per module: building an httpx.Client costs tens of milliseconds (its SSL context).
-    with httpx.Client(base_url=parallel_emulator_server.base_url, headers={"x-api-key": "test"}, timeout=10) as c:
-        yield c
-
-
-@pytest.fixture
-def client(parallel_emulator: RunningEmulator, http: httpx.Client) -> httpx.Client:
-    parallel_emulator.set_schedule(FAST)
-    return http
 
 
 def assert_error(response: httpx.Response, status: int, message: str | None = None) -> dict[str, Any]:
@@ -88,8 +72,12 @@ def test_stainless_headers_beta_headers_and_beta_query_are_tolerated(client):
         "x-stainless-retry-count": "0",
         "X-Stainless-Poll-Helper": "true",
     }
-    response = client.post("/v1/tasks/runs", params={"beta": "true"}, headers=headers,
-                           json={"input": "What is a lambda?", "processor": "lite"})
+    response = client.post(
+        "/v1/tasks/runs",
+        params={"beta": "true"},
+        headers=headers,
+        json={"input": "What is a lambda?", "processor": "lite"},
+    )
     assert response.status_code == 202
     run_id = response.json()["run_id"]
     result = client.get(f"/v1/tasks/runs/{run_id}/result", params={"beta": "true", "timeout": 5}, headers=headers)
@@ -150,12 +138,16 @@ def test_an_unknown_processor_is_refused_with_403(client, processor):
     [
         ({"processor": "base"}, ["body", "input"]),
         ({"input": "x"}, ["body", "processor"]),
-        ({"input": "x", "processor": "base", "metadata": {"a_key_longer_than_16": "v"}},
-         ["body", "metadata", "a_key_longer_than_16"]),
+        (
+            {"input": "x", "processor": "base", "metadata": {"a_key_longer_than_16": "v"}},
+            ["body", "metadata", "a_key_longer_than_16"],
+        ),
         ({"input": "x", "processor": "base", "metadata": {"k": "v" * 513}}, ["body", "metadata", "k"]),
         ({"input": "x" * 25_001, "processor": "base"}, ["body", "input"]),
-        ({"input": "x", "processor": "base", "source_policy": {"include_domains": ["https://a.com"]}},
-         ["body", "source_policy", "include_domains", 0]),
+        (
+            {"input": "x", "processor": "base", "source_policy": {"include_domains": ["https://a.com"]}},
+            ["body", "source_policy", "include_domains", 0],
+        ),
     ],
 )
 def test_invalid_run_input_is_a_422_error_response_naming_the_field(client, body, loc):
@@ -207,8 +199,10 @@ def test_schema_remarks_are_warnings_on_the_run_not_errors(client):
 def test_input_not_matching_the_input_schema_gives_an_input_validation_warning(client):
     spec = {
         "output_schema": "A short answer",
-        "input_schema": {"type": "json", "json_schema": {
-            "type": "object", "properties": {"company": {"type": "string"}}, "required": ["company"]}},
+        "input_schema": {
+            "type": "json",
+            "json_schema": {"type": "object", "properties": {"company": {"type": "string"}}, "required": ["company"]},
+        },
     }
     run = create_run(client, input={"name": "Acme"}, task_spec=spec)
     assert [w["type"] for w in run["warnings"]] == ["input_validation_warning"]
@@ -258,8 +252,11 @@ def test_the_same_input_gives_the_same_output(client):
 def test_result_answers_408_when_the_run_is_still_active_after_timeout(client, parallel_emulator):
     parallel_emulator.set_schedule(Schedule(queued=0, running=60))
     run = create_run(client)
-    assert_error(client.get(f"/v1/tasks/runs/{run['run_id']}/result", params={"timeout": 1}), 408,
-                 "Request timed out; run still active")
+    assert_error(
+        client.get(f"/v1/tasks/runs/{run['run_id']}/result", params={"timeout": 1}),
+        408,
+        "Request timed out; run still active",
+    )
     assert client.get(f"/v1/tasks/runs/{run['run_id']}").json()["status"] == "running"
 
 
@@ -338,9 +335,10 @@ def test_search_source_policy_keeps_and_drops_domains():
         Page("https://peps.python.org/pep-0318/", "PEP 318", "Decorators for functions and methods."),
         Page("https://blog.example.com/decorators", "Blog", "Decorators explained with examples."),
     ]
-    with serve(corpus=Corpus.from_pages(pages)) as emulator, httpx.Client(
-        base_url=emulator.base_url, headers={"x-api-key": "k"}
-    ) as c:
+    with (
+        serve(corpus=Corpus.from_pages(pages)) as emulator,
+        httpx.Client(base_url=emulator.base_url, headers={"x-api-key": "k"}) as c,
+    ):
 
         def urls(policy: dict[str, Any]) -> set[str]:
             body = {"objective": "decorators", "source_policy": policy}
@@ -362,8 +360,7 @@ def test_search_source_policy_keeps_and_drops_domains():
         ({"objective": "x", "max_results": 41}, "max_results"),
         ({"objective": "x", "max_chars_per_result": 99}, "max_chars_per_result"),
         ({"objective": "x", "processor": "ultra"}, "processor"),
-        ({"objective": "x", "source_policy": {"include_domains": [f"d{i}.com" for i in range(201)]}},
-         "source_policy"),
+        ({"objective": "x", "source_policy": {"include_domains": [f"d{i}.com" for i in range(201)]}}, "source_policy"),
         ({"objective": "x", "max_results": "many"}, "max_results"),
     ],
 )
@@ -390,8 +387,10 @@ def test_v1_search_uses_advanced_settings_and_returns_a_session_id(client):
 
 
 def test_v1_search_raises_small_budgets_to_1000_and_caps_the_total(client):
-    small = {"search_queries": ["class definition inheritance"], "advanced_settings": {
-        "excerpt_settings": {"max_chars_per_result": 100}}}
+    small = {
+        "search_queries": ["class definition inheritance"],
+        "advanced_settings": {"excerpt_settings": {"max_chars_per_result": 100}},
+    }
     sizes = [sum(len(e) for e in r["excerpts"]) for r in client.post("/v1/search", json=small).json()["results"]]
     assert max(sizes) > 100
     assert max(sizes) <= 1000
@@ -406,8 +405,10 @@ def test_v1_search_raises_small_budgets_to_1000_and_caps_the_total(client):
         ({"objective": "no queries"}, ["body", "search_queries"]),
         ({"search_queries": []}, ["body", "search_queries"]),
         ({"search_queries": ["x"], "mode": "agentic"}, ["body", "mode"]),
-        ({"search_queries": ["x"], "advanced_settings": {"max_results": 0}},
-         ["body", "advanced_settings", "max_results"]),
+        (
+            {"search_queries": ["x"], "advanced_settings": {"max_results": 0}},
+            ["body", "advanced_settings", "max_results"],
+        ),
     ],
 )
 def test_v1_search_validation_is_a_422_error_response(client, body, loc):

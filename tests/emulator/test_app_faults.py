@@ -10,22 +10,9 @@ import httpx
 import pytest
 
 from parallel_integrations.emulator import Fault, Schedule, serve
-from parallel_integrations.emulator.server import RunningEmulator
 
 FAST = Schedule(queued=0.01, running=0.04)
 RUN = {"input": "What is a decorator?", "processor": "lite"}
-
-
-@pytest.fixture(scope="module")
-def http(parallel_emulator_server: RunningEmulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=parallel_emulator_server.base_url, headers={"x-api-key": "test"}, timeout=10) as c:
-        yield c
-
-
-@pytest.fixture
-def client(parallel_emulator: RunningEmulator, http: httpx.Client) -> httpx.Client:
-    parallel_emulator.set_schedule(FAST)
-    return http
 
 
 def data_events(response: httpx.Response) -> Iterator[dict[str, Any]]:
@@ -89,8 +76,9 @@ def test_a_cut_stream_drops_the_connection_after_n_events_and_a_resume_gets_the_
     with pytest.raises(httpx.RemoteProtocolError), client.stream("GET", f"/v1/tasks/groups/{gid}/events") as r:
         received.extend(data_events(r))
     assert received == full[:2]
-    with client.stream("GET", f"/v1/tasks/groups/{gid}/events",
-                       params={"last_event_id": received[-1]["event_id"]}) as r:
+    with client.stream(
+        "GET", f"/v1/tasks/groups/{gid}/events", params={"last_event_id": received[-1]["event_id"]}
+    ) as r:
         received.extend(data_events(r))
     assert received == full
 
@@ -133,9 +121,18 @@ def test_a_fault_that_cannot_fire_is_refused(kwargs):
 
 
 def test_a_scripted_text_answer_is_returned_exactly(client, parallel_emulator):
-    parallel_emulator.script_output("What is 2+2?", "4", basis=[
-        {"field": "output", "reasoning": "Arithmetic.", "citations": [{"url": "https://example.com/math"}],
-         "confidence": "high"}])
+    parallel_emulator.script_output(
+        "What is 2+2?",
+        "4",
+        basis=[
+            {
+                "field": "output",
+                "reasoning": "Arithmetic.",
+                "citations": [{"url": "https://example.com/math"}],
+                "confidence": "high",
+            }
+        ],
+    )
     run_id = client.post("/v1/tasks/runs", json={"input": "What is 2+2?", "processor": "base"}).json()["run_id"]
     output = client.get(f"/v1/tasks/runs/{run_id}/result").json()["output"]
     assert output["type"] == "text"
@@ -146,8 +143,10 @@ def test_a_scripted_text_answer_is_returned_exactly(client, parallel_emulator):
 def test_a_scripted_json_answer_matches_on_an_object_input_and_processor(client, parallel_emulator):
     question = {"company": "Acme", "year": 2024}
     parallel_emulator.script_output(question, {"revenue": 12}, processor="core")
-    runs = [client.post("/v1/tasks/runs", json={"input": question, "processor": p}).json()["run_id"]
-            for p in ("core", "base")]
+    runs = [
+        client.post("/v1/tasks/runs", json={"input": question, "processor": p}).json()["run_id"]
+        for p in ("core", "base")
+    ]
     outputs = [client.get(f"/v1/tasks/runs/{r}/result").json()["output"] for r in runs]
     assert outputs[0]["content"] == {"revenue": 12}
     assert [b["field"] for b in outputs[0]["basis"]] == ["revenue"]
@@ -165,8 +164,9 @@ def test_a_script_for_any_input_used_once(client, parallel_emulator):
 def test_scripts_apply_to_runs_added_to_groups(client, parallel_emulator):
     parallel_emulator.script_output("scripted", "from the script")
     gid = str(client.post("/v1/tasks/groups", json={}).json()["taskgroup_id"])
-    run_ids = client.post(f"/v1/tasks/groups/{gid}/runs", json={"inputs": [
-        {"input": "scripted", "processor": "lite"}, RUN]}).json()["run_ids"]
+    run_ids = client.post(
+        f"/v1/tasks/groups/{gid}/runs", json={"inputs": [{"input": "scripted", "processor": "lite"}, RUN]}
+    ).json()["run_ids"]
     contents = [client.get(f"/v1/tasks/runs/{r}/result").json()["output"]["content"] for r in run_ids]
     assert contents[0] == "from the script"
     assert contents[1] != "from the script"
@@ -177,9 +177,10 @@ def test_scripts_apply_to_runs_added_to_groups(client, parallel_emulator):
 
 def test_control_routes_need_no_key_and_drive_the_emulator(parallel_emulator):
     base = parallel_emulator.base_url
-    with httpx.Client(base_url=base, timeout=10) as control, httpx.Client(
-        base_url=base, headers={"x-api-key": "k"}, timeout=10
-    ) as api:
+    with (
+        httpx.Client(base_url=base, timeout=10) as control,
+        httpx.Client(base_url=base, headers={"x-api-key": "k"}, timeout=10) as api,
+    ):
         assert control.get("/_emulator/health").json() == {"ok": True}
         assert control.post("/_emulator/schedule", json={"queued": 0, "running": 1e9}).status_code == 200
         assert control.post("/_emulator/scripts", json={"input": "q", "content": {"a": 1}}).status_code == 200
@@ -228,9 +229,7 @@ def test_control_routes_refuse_bad_bodies_with_422(parallel_emulator, path, body
 def test_a_state_file_keeps_runs_groups_and_events_across_restarts(tmp_path):
     state = tmp_path / "emulator.sqlite"
     headers = {"x-api-key": "k"}
-    with serve(state_path=state, schedule=FAST) as first, httpx.Client(
-        base_url=first.base_url, headers=headers
-    ) as c:
+    with serve(state_path=state, schedule=FAST) as first, httpx.Client(base_url=first.base_url, headers=headers) as c:
         run_id = c.post("/v1/tasks/runs", json=RUN).json()["run_id"]
         result = c.get(f"/v1/tasks/runs/{run_id}/result").json()
         gid = group_with_runs(c, 2)

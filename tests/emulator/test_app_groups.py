@@ -5,33 +5,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from parallel_integrations.emulator import Schedule, serve
-from parallel_integrations.emulator.server import RunningEmulator
 
 GROUP_ID = re.compile(r"^tgrp_[0-9a-f]{32}$")
 PREFIXES = ["/v1beta/tasks/groups", "/v1/tasks/groups"]
 MANUAL = Schedule(queued=0, running=float("inf"))  # runs start at once and never finish on their own
 HELD = Schedule(queued=float("inf"), running=0)  # runs stay queued until finished by hand
-FAST = Schedule(queued=0.01, running=0.04)
-
-
-@pytest.fixture(scope="module")
-def http(parallel_emulator_server: RunningEmulator) -> Iterator[httpx.Client]:
-    # One client per module: building an httpx.Client costs tens of milliseconds (its SSL context).
-    with httpx.Client(base_url=parallel_emulator_server.base_url, headers={"x-api-key": "test"}, timeout=10) as c:
-        yield c
-
-
-@pytest.fixture
-def client(parallel_emulator: RunningEmulator, http: httpx.Client) -> httpx.Client:
-    parallel_emulator.set_schedule(FAST)
-    return http
 
 
 @pytest.fixture(params=PREFIXES)
@@ -57,7 +41,7 @@ def parse_sse(lines: list[str]) -> tuple[list[dict[str, Any]], int]:
             assert len(block) == 2, block
             assert block[0].startswith("event: "), block
             assert block[1].startswith("data: "), block
-            data = json.loads(block[1][len("data: "):])
+            data = json.loads(block[1][len("data: ") :])
             assert block[0] == f"event: {data['type']}"
             events.append(data)
         block = []
@@ -99,8 +83,13 @@ def test_create_group_answers_200_with_an_empty_inactive_status(client, prefix):
     assert set(group) == {"taskgroup_id", "status", "metadata", "created_at"}
     assert GROUP_ID.match(group["taskgroup_id"])
     assert group["metadata"] == {"batch": "1"}
-    assert group["status"] == {"num_task_runs": 0, "task_run_status_counts": {}, "is_active": False,
-                               "status_message": None, "modified_at": group["created_at"]}
+    assert group["status"] == {
+        "num_task_runs": 0,
+        "task_run_status_counts": {},
+        "is_active": False,
+        "status_message": None,
+        "modified_at": group["created_at"],
+    }
     assert client.post(prefix).status_code == 200  # no body at all is an empty request
     assert client.get(f"{prefix}/{group['taskgroup_id']}").json() == group
 
@@ -134,13 +123,25 @@ def test_group_status_counts_runs_by_status_and_ends_inactive(client, prefix):
 
 def test_a_default_task_spec_applies_to_runs_without_one_and_shows_in_their_input(client, prefix):
     gid = new_group(client, prefix)
-    default = {"output_schema": {"type": "json", "json_schema": {
-        "type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"],
-        "additionalProperties": False}}}
+    default = {
+        "output_schema": {
+            "type": "json",
+            "json_schema": {
+                "type": "object",
+                "properties": {"answer": {"type": "string"}},
+                "required": ["answer"],
+                "additionalProperties": False,
+            },
+        }
+    }
     own = {"output_schema": "One sentence."}
-    ids = add_runs(client, prefix, gid, [{"input": "a", "processor": "base"},
-                                        {"input": "b", "processor": "base", "task_spec": own}],
-                   default_task_spec=default)["run_ids"]
+    ids = add_runs(
+        client,
+        prefix,
+        gid,
+        [{"input": "a", "processor": "base"}, {"input": "b", "processor": "base", "task_spec": own}],
+        default_task_spec=default,
+    )["run_ids"]
     inputs = [client.get(f"/v1/tasks/runs/{run_id}/input").json() for run_id in ids]
     assert inputs[0]["task_spec"] == default
     assert inputs[1]["task_spec"] == own
@@ -157,14 +158,22 @@ def test_a_default_task_spec_applies_to_runs_without_one_and_shows_in_their_inpu
         ({"inputs": "a"}, ["body", "inputs"]),
         ({"inputs": []}, ["body", "inputs"]),
         ({"inputs": [{"input": "a", "processor": "lite"}] * 1001}, ["body", "inputs"]),
-        ({"inputs": [{"input": "a", "processor": "lite"}, {"input": "b", "processor": "warp"}]},
-         ["body", "inputs", 1, "processor"]),
+        (
+            {"inputs": [{"input": "a", "processor": "lite"}, {"input": "b", "processor": "warp"}]},
+            ["body", "inputs", 1, "processor"],
+        ),
         ({"inputs": [{"processor": "lite"}]}, ["body", "inputs", 0, "input"]),
-        ({"inputs": [{"input": "a", "processor": "lite", "metadata": {"k": "v" * 600}}]},
-         ["body", "inputs", 0, "metadata", "k"]),
-        ({"inputs": [{"input": "a", "processor": "lite"}],
-          "default_task_spec": {"output_schema": {"type": "json", "json_schema": {"type": "string"}}}},
-         ["body", "default_task_spec", "output_schema", "json_schema"]),
+        (
+            {"inputs": [{"input": "a", "processor": "lite", "metadata": {"k": "v" * 600}}]},
+            ["body", "inputs", 0, "metadata", "k"],
+        ),
+        (
+            {
+                "inputs": [{"input": "a", "processor": "lite"}],
+                "default_task_spec": {"output_schema": {"type": "json", "json_schema": {"type": "string"}}},
+            },
+            ["body", "default_task_spec", "output_schema", "json_schema"],
+        ),
     ],
 )
 def test_add_runs_validation_is_a_fastapi_style_422(client, prefix, body, loc):
@@ -223,8 +232,9 @@ def test_runs_stream_filters_by_status_and_includes_input_and_output_when_asked(
     parallel_emulator.set_schedule(MANUAL)
     active = add_runs(client, prefix, gid, ["What is a context manager?"])["run_ids"]
 
-    completed, _ = stream(client, f"{prefix}/{gid}/runs", status="completed", include_input="true",
-                          include_output="true")
+    completed, _ = stream(
+        client, f"{prefix}/{gid}/runs", status="completed", include_input="true", include_output="true"
+    )
     assert [e["run"]["run_id"] for e in completed] == done
     assert completed[0]["input"] == {"input": "What is a generator?", "processor": "lite"}
     assert completed[0]["output"]["type"] == "text"
@@ -317,15 +327,14 @@ def test_events_resume_after_last_event_id_without_gaps_or_duplicates(client, pr
 def test_events_on_an_empty_group_send_one_status_and_close(client, prefix):
     gid = new_group(client, prefix)
     events, _ = stream(client, f"{prefix}/{gid}/events")
-    assert [(e["type"], e["event_id"], e["status"]["num_task_runs"]) for e in events] == [
-        ("task_group_status", "0", 0)
-    ]
+    assert [(e["type"], e["event_id"], e["status"]["num_task_runs"]) for e in events] == [("task_group_status", "0", 0)]
 
 
 def test_events_stream_sends_keepalive_comments_and_honours_timeout():
-    with serve(schedule=HELD, keepalive=0.05) as emulator, httpx.Client(
-        base_url=emulator.base_url, headers={"x-api-key": "k"}, timeout=10
-    ) as c:
+    with (
+        serve(schedule=HELD, keepalive=0.05) as emulator,
+        httpx.Client(base_url=emulator.base_url, headers={"x-api-key": "k"}, timeout=10) as c,
+    ):
         gid = new_group(c, "/v1/tasks/groups")
         add_runs(c, "/v1/tasks/groups", gid, ["a"])
         events, keepalives = stream(c, f"/v1/tasks/groups/{gid}/events", timeout="0.25")
@@ -355,11 +364,13 @@ def test_run_events_replay_progress_and_end_with_the_output(client, path):
 
 
 def test_run_events_for_a_run_without_events_enabled_carry_only_its_states(client):
-    run = client.post("/v1/tasks/runs", json={"input": "What is a closure?", "processor": "core",
-                                              "enable_events": False}).json()
+    run = client.post(
+        "/v1/tasks/runs", json={"input": "What is a closure?", "processor": "core", "enable_events": False}
+    ).json()
     events, _ = stream(client, f"/v1/tasks/runs/{run['run_id']}/events")
     assert [(e["type"], e["run"]["status"]) for e in events] == [
-        ("task_run.state", "queued"), ("task_run.state", "completed")
+        ("task_run.state", "queued"),
+        ("task_run.state", "completed"),
     ]
     assert events[-1]["output"]["type"] == "text"
 

@@ -1,35 +1,49 @@
 """The emulator's search corpus: pages cut into passages of a few hundred characters, indexed in an in-memory
-SQLite FTS5 table and ranked with BM25 (title > section heading > body; Porter stemming, so ``decorators``
-finds ``decorator``). User text never reaches ``MATCH`` raw: every word is quoted. The default corpus is the
-Python language reference shipped with CPython, each topic with its docs.python.org URL.
+SQLite FTS5 table (Porter stemming, so ``decorators`` finds ``decorator``) and ranked from FTS5's BM25.
+
+How a page is ranked for a query:
+
+- Each query word is scored on its own (``bm25()`` is a sum over words, so nothing is lost) and weighted by how
+  few *pages* hold it. BM25's own IDF counts passages; counting pages says which words tell pages apart: in the
+  Python reference "python" is on 33 of 78 pages, so "... in Python" barely moves a ranking, while
+  "decorators" (7 pages) decides it.
+- A passage repeated on several pages (an overview page that includes whole sections) belongs to the most
+  specific of them, the page with the fewest passages, so the page devoted to a subject keeps its text.
+- A page scores its best passage plus a decaying share of its next two, so a page that treats the subject at
+  length beats one that mentions it once.
+- The score grows by up to :data:`TITLE_BOOST` times with the share of the title's words the query names, each
+  title word weighted by how rare it is among titles: "the for statement" names all of "The for statement".
+
+Query words are all words but common English ones, and never a Python keyword ("with", "for", "try" name topics
+here). User text never reaches ``MATCH`` raw: every word is quoted. The default corpus is the Python language
+reference shipped with CPython, each topic with its docs.python.org URL.
 """
 
 from __future__ import annotations
 
-import json
+import keyword
+import math
 import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from parallel_integrations._errors import ParallelValidationError
+from parallel_integrations.emulator.documents import (
+    DOCUMENT_SUFFIXES,
+    Page,
+    first_heading,
+    passages_of,
+    read_document,
+    read_jsonl,
+    truncate,
+)
 
-__all__ = ["Corpus", "Hit", "Page"]
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One document of the corpus: where it lives, its title and its plain text (markdown-ish)."""
-
-    url: str
-    title: str
-    text: str
-    publish_date: str | None = None
+__all__ = ["Corpus", "Hit", "Page", "PageMatch", "stem", "terms", "truncate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +58,32 @@ class Hit:
     score: float
 
 
-# --- text handling ---
+@dataclass(frozen=True, slots=True)
+class PageMatch:
+    """A page ranked for a query (see :meth:`Corpus.match`).
 
-# Common English, minus words that are also Python keywords ("while", "for", "with", "is", "in", ...).
+    ``passages``: its matching passages as ``(text, score)``, best first. ``sections``: all its passages in
+    reading order. ``title_match``: the weighted share (0 to 1) of the title's words that the query names.
+    ``coverage``: the weighted share (0 to 1) of the query's words found on the page.
+    """
+
+    page: Page
+    score: float
+    passages: list[tuple[str, float]]
+    sections: tuple[str, ...]
+    title_match: float
+    coverage: float
+
+
+# --- query words ---
+
+# Common English. Python's keywords are never dropped: in this corpus "with", "for", "if" name the topics.
 _STOPWORD_TEXT = """a about after all also am an any are at be because been being but by can could did do
 does doing each had has have having he her here his how i it its just me more most my no of on only other our
 out she should so some such than that the their them then there these they this those to too up use used using
 very was we were what when where which who why will would you your work works"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_KEYWORDS = frozenset(word.lower() for word in keyword.kwlist + keyword.softkwlist)
+STOPWORDS = frozenset(_STOPWORD_TEXT.split()) - _KEYWORDS
 _WORD = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer calls a token: underscores separate words
 _MAX_QUERY_TERMS = 64
 _SUFFIXES: tuple[str, ...] = ("ational", "ations", "ation", "ness", "ings", "ing", "ies", "ied", "ers", "ed")
@@ -59,10 +91,10 @@ _SUFFIXES += ("es", "er", "ly", "s")
 
 
 def terms(text: str) -> list[str]:
-    """The distinct search words of ``text``, lower-cased, in order, without stopwords or single letters (kept
-    when nothing else remains, so a query of only common words still searches)."""
+    """The distinct search words of ``text``, lower-cased, in order, without :data:`STOPWORDS` or single
+    letters (kept when nothing else remains, so a query of only common words still searches)."""
     words = list(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
-    kept = [w for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
+    kept = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return (kept or words)[:_MAX_QUERY_TERMS]
 
 
@@ -75,122 +107,14 @@ def stem(word: str) -> str:
     return word
 
 
-def _match_expression(words: Sequence[str]) -> str:
-    # Every word becomes a quoted FTS5 string, so no operator or column filter can come from user text.
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+def _quoted(word: str) -> str:
+    # A quoted FTS5 string: no operator or column filter can come from user text.
+    return '"' + word.replace('"', '""') + '"'
 
 
-def truncate(text: str, limit: int, marker: str = " ...") -> str:
-    """``text`` cut to at most ``limit`` characters on a word boundary, ending in ``marker`` when cut."""
-    room = limit - len(marker)
-    if len(text) <= limit or room <= 0:
-        return text[:limit]
-    cut = text[:room]
-    space = max(cut.rfind(" "), cut.rfind("\n"))
-    return (cut[:space] if space > room // 2 else cut).rstrip() + marker
-
-
-# --- splitting pages into passages ---
-
-_UNDERLINE = re.compile(r"^([=\-*~^#\"+'`])\1{2,}\s*$")
-_ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
-_PASSAGE_TARGET = 500
-_PARAGRAPH_MAX = 800
-
-
-def _blocks(text: str) -> Iterator[tuple[int, str]]:
-    """Headings as ``(level, text)`` with level >= 1, paragraphs as ``(0, text)``. Knows Markdown ``#``
-    headings, underlined ones (levels in order of first appearance, as in reStructuredText and pydoc) and
-    fenced code, kept whole. Prose lines are unwrapped; indented or fenced lines keep their line breaks."""
-    levels: dict[str, int] = {}
-    paragraph: list[str] = []
-    fence = ""
-
-    def flush(verbatim: bool = False) -> Iterator[tuple[int, str]]:
-        if paragraph:
-            prose = not verbatim and not any(line[:1].isspace() for line in paragraph)
-            yield 0, " ".join(x.strip() for x in paragraph) if prose else "\n".join(x.rstrip() for x in paragraph)
-            paragraph.clear()
-
-    for line in text.splitlines():
-        stripped = line.strip()
-        if fence or stripped.startswith(("```", "~~~")):
-            if not fence:
-                yield from flush()
-                fence = stripped[:3]
-            elif stripped.startswith(fence):
-                fence = ""
-                paragraph.append(line)
-                yield from flush(verbatim=True)
-                continue
-            paragraph.append(line)
-        elif atx := _ATX.match(line):
-            yield from flush()
-            yield len(atx.group(1)), atx.group(2)
-        elif underline := _UNDERLINE.match(line):
-            if len(paragraph) == 1 and not paragraph[0][:1].isspace() and len(paragraph[0]) < 120:
-                yield levels.setdefault(underline.group(1), len(levels) + 1), paragraph.pop().strip()
-            elif paragraph:  # a rule under a longer paragraph is no heading
-                paragraph.append(line)
-        elif stripped:
-            paragraph.append(line)
-        else:
-            yield from flush()
-    yield from flush(verbatim=bool(fence))
-
-
-def _pieces(paragraph: str) -> Iterator[str]:
-    """A long paragraph cut at sentence ends into pieces near the passage size."""
-    if len(paragraph) <= _PARAGRAPH_MAX:
-        yield paragraph
-        return
-    piece = ""
-    for sentence in _SENTENCE_END.split(paragraph):
-        if piece and len(piece) + len(sentence) + 1 > _PASSAGE_TARGET:
-            yield piece
-            piece = ""
-        piece = f"{piece} {sentence}" if piece else sentence
-        while len(piece) > _PARAGRAPH_MAX:  # a "sentence" with no end, such as a grammar block
-            head = truncate(piece, _PASSAGE_TARGET, marker="")
-            yield head
-            piece = piece[len(head) :].lstrip()
-    if piece:
-        yield piece
-
-
-def _passages(title: str, text: str) -> Iterator[tuple[str, str]]:
-    """``(section heading, passage text)`` pairs of a page; the heading names the enclosing sections."""
-    stack: list[tuple[int, str]] = []
-    current: list[str] = []
-
-    def flush() -> Iterator[tuple[str, str]]:
-        if current:
-            yield " > ".join(h for _, h in stack), "\n\n".join(current)
-            current.clear()
-
-    for level, block in _blocks(text):
-        if level:
-            yield from flush()
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            if not (level == 1 and not stack and _clean_title(block) == title):
-                stack.append((level, _clean_title(block)))
-            continue
-        for piece in _pieces(block):
-            if current and sum(map(len, current)) + len(piece) > _PASSAGE_TARGET:
-                yield from flush()
-            current.append(piece)
-    yield from flush()
-
-
-def _clean_title(heading: str) -> str:
-    # pydoc renders ``code`` as "code"; the docs show titles without the quotes.
-    return heading.replace('"', "").strip()
-
-
-def _first_heading(text: str) -> str | None:
-    return next((_clean_title(block) for level, block in _blocks(text) if level), None)
+def _idf(holding: int, total: int) -> float:
+    """BM25's IDF in the form that stays positive for a word found everywhere."""
+    return math.log(1.0 + (total - holding + 0.5) / (holding + 0.5))
 
 
 # --- the default corpus: pydoc topics and their docs.python.org pages ---
@@ -230,103 +154,12 @@ def _topic_pages() -> list[Page]:
     pages: dict[str, Page] = {}
     for label in sorted(topics):
         text = topics[label]
-        title = _first_heading(text) or label
+        title = first_heading(text) or label
         previous = pages.get(text)
         # Some labels share one text ('if' and 'else'): keep the label the title names.
         if previous is None or label.lower() in title.lower().split():
             pages[text] = Page(_topic_url(label, title), title, text)
     return list(pages.values())
-
-
-# --- reading files ---
-
-_DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
-_BLOCK_TAG_NAMES = """p div section article header footer main nav aside ul ol li table tr td th pre
-blockquote dl dt dd figure figcaption form hr br"""
-_BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
-_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-
-
-class _HTMLText(HTMLParser):
-    """Visible text of an HTML page, with headings turned into Markdown ``#`` lines."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.out: list[str] = []
-        self.title = ""
-        self._open: list[str] = []  # open title/skipped/pre elements: they change how text is taken
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED_TAGS or tag in ("title", "pre"):
-            self._open.append(tag)
-        if tag in _HEADINGS:
-            self.out.append("\n\n" + "#" * int(tag[1]) + " ")
-        elif tag in _BLOCK_TAGS:
-            self.out.append("\n" if tag == "br" else "\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._open:
-            del self._open[len(self._open) - 1 - self._open[::-1].index(tag) :]
-        if tag in _HEADINGS or tag in _BLOCK_TAGS:
-            self.out.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if "title" in self._open:
-            self.title += " ".join(data.split())
-        elif not _SKIPPED_TAGS.intersection(self._open):
-            if "pre" not in self._open:
-                data = re.sub(r"\s+", " ", data)
-                data = data.lstrip() if not self.out or self.out[-1].endswith("\n") else data
-            self.out.append(data)
-
-    def text(self) -> str:
-        lines = [line.rstrip() for line in "".join(self.out).splitlines()]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def _front_matter(text: str) -> tuple[dict[str, str], str]:
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        return {}, text
-    fields = {}
-    for line in match.group(1).splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            fields[key.strip().lower()] = value.strip().strip("\"'")
-    return fields, text[match.end() :]
-
-
-def _read_document(path: Path) -> Page:
-    meta, text = _front_matter(path.read_text(encoding="utf-8", errors="replace"))
-    title: str | None = None
-    if path.suffix.lower() in (".html", ".htm"):
-        parser = _HTMLText()
-        parser.feed(text)
-        parser.close()
-        text, title = parser.text(), parser.title or None
-    fallback = path.stem.replace("_", " ").replace("-", " ")
-    title = meta.get("title") or title or _first_heading(text) or fallback
-    url = meta.get("url") or path.resolve().as_uri()
-    return Page(url, title, text, meta.get("publish_date") or meta.get("date") or None)
-
-
-def _read_jsonl(path: Path) -> Iterator[Page]:
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                record = None
-            if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("url", "text")):
-                problem = 'must be a JSON object with string "url" and "text"'
-                raise ParallelValidationError(f"{path.name} line {number}", problem)
-            title, date = record.get("title"), record.get("publish_date")
-            title = title if isinstance(title, str) and title else record["url"]
-            yield Page(record["url"], title, record["text"], date if isinstance(date, str) and date else None)
 
 
 # --- domains ---
@@ -356,17 +189,19 @@ def _host_and_path(url: str) -> tuple[str, str]:
 # --- the corpus ---
 
 _FTS = "tokenize='porter unicode61 remove_diacritics 2'"
-_WEIGHTS = "10.0, 2.0, 1.0"  # title, heading, body: a word in a page title says most about the page
-_ROW_LIMIT = 5000
-_TITLE_BONUS = 0.5  # a page whose title the query spells out entirely scores half as much again
+_WEIGHTS = "2.0, 2.0, 1.0"  # title, heading, body (the title counts again, rarity among titles, below)
+_ROW_LIMIT = 20_000  # rows read per query word
+_DECAY = 0.5  # a page's 2nd and 3rd best passages add this share, then its square, of their score
+_AGGREGATED = 3
+TITLE_BOOST = 1.0  # a page whose title the query names entirely scores this much more again
 
 
 class Corpus:
     """A searchable set of pages, indexed by passage with BM25 (SQLite FTS5, in memory, thread-safe).
 
     Build one with :meth:`default`, :meth:`from_pages` or :meth:`from_path`; then :meth:`search` ranks pages
-    for an objective and queries, and :meth:`passages` gives the best passages for any text (used to write
-    task outputs).
+    for an objective and queries, :meth:`match` ranks pages with their passages for any text (used to write
+    task outputs) and :meth:`passages` gives the best passages across pages.
     """
 
     _default: Corpus | None = None
@@ -375,16 +210,27 @@ class Corpus:
     def __init__(self, pages: Iterable[Page]) -> None:
         self._pages = list(pages)
         self._where = [_host_and_path(page.url) for page in self._pages]
+        parts = [list(passages_of(page.title, page.text)) for page in self._pages]
+        self._sections = [tuple(body for _, body in part) for part in parts]
+        self._rows = [(index, body) for index, part in enumerate(parts) for _, body in part]  # at rowid - 1
+        # A repeated passage belongs to the page with fewest passages (then the first URL): the most specific.
+        self._specificity = [(len(s), page.url) for s, page in zip(self._sections, self._pages, strict=True)]
+        self._titles = [frozenset(stem(w) for w in terms(page.title)) for page in self._pages]
+        titled: dict[str, int] = {}
+        for words in self._titles:
+            for word in words:
+                titled[word] = titled.get(word, 0) + 1
+        self._title_idf = {word: _idf(n, len(self._pages)) for word, n in titled.items()}
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        self._db.execute(f"CREATE VIRTUAL TABLE passages USING fts5(title, heading, body, page UNINDEXED, {_FTS})")
+        self._db.execute(f"CREATE VIRTUAL TABLE passages USING fts5(title, heading, body, {_FTS})")
         rows = (
-            (page.title, heading, body, index)
-            for index, page in enumerate(self._pages)
-            for heading, body in _passages(page.title, page.text)
+            (self._pages[index].title, heading, body)
+            for index, part in enumerate(parts)
+            for heading, body in part
         )
         with self._db:
-            self._db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT INTO passages (title, heading, body) VALUES (?, ?, ?)", rows)
 
     @classmethod
     def default(cls) -> Corpus:
@@ -415,12 +261,12 @@ class Corpus:
         if not root.exists():
             raise FileNotFoundError(f"corpus path does not exist: {root}")
         if root.is_file() and root.suffix.lower() == ".jsonl":
-            return cls(_read_jsonl(root))
+            return cls(read_jsonl(root))
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        documents = [p for p in files if p.suffix.lower() in _DOCUMENT_SUFFIXES]
+        documents = [p for p in files if p.suffix.lower() in DOCUMENT_SUFFIXES]
         if not documents:
-            raise ParallelValidationError("path", f"no {'/'.join(_DOCUMENT_SUFFIXES)} file in {root}")
-        return cls(_read_document(p) for p in documents)
+            raise ParallelValidationError("path", f"no {'/'.join(DOCUMENT_SUFFIXES)} file in {root}")
+        return cls(read_document(p) for p in documents)
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -428,30 +274,40 @@ class Corpus:
     def __repr__(self) -> str:
         return f"Corpus({len(self)} pages)"
 
-    def _ranked(self, words: Sequence[str], allowed: Sequence[int] | None) -> list[tuple[int, str, float]]:
-        """Matching passages as ``(page index, text, score)``, best first; ties broken by page URL then order;
-        a passage text appears once."""
-        if not words or allowed == []:
-            return []
-        sql = f"SELECT page, body, -bm25(passages, {_WEIGHTS}) AS score, rowid FROM passages"
-        sql += " WHERE passages MATCH ?"
-        params: list[object] = [_match_expression(words)]
-        if allowed is not None:
-            sql += " AND page IN (SELECT value FROM json_each(?))"
-            params.append(json.dumps(list(allowed)))
-        sql += f" ORDER BY score DESC, rowid LIMIT {_ROW_LIMIT}"
+    def _word_rows(self, word: str) -> list[tuple[int, float]]:
+        sql = f"SELECT rowid, -bm25(passages, {_WEIGHTS}) FROM passages WHERE passages MATCH ? LIMIT {_ROW_LIMIT}"
         with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
-        rows.sort(key=lambda row: (-row[2], self._pages[row[0]].url, row[3]))
-        # A passage found on several pages (a section repeated in an overview page) counts once, for the page
-        # where it scores best, so the page devoted to it wins over the page that merely includes it.
-        seen: set[str] = set()
-        ranked = []
-        for page, body, score, _ in rows:
-            if body not in seen:
-                seen.add(body)
-                ranked.append((page, body, max(float(score), 1e-6)))
-        return ranked
+            return self._db.execute(sql, [_quoted(word)]).fetchall()
+
+    def _scored(
+        self, words: Sequence[str], allowed: Sequence[int] | None
+    ) -> tuple[dict[int, float], dict[int, float], float]:
+        """Passage scores by rowid (each passage text once, on its most specific allowed page), the weight of
+        the query's words found on each page, and the weight of all the query's words."""
+        if not words or allowed == []:
+            return {}, {}, 0.0
+        keep = None if allowed is None else set(allowed)
+        scores: dict[int, float] = {}
+        found: dict[int, float] = {}
+        total = 0.0
+        for word in words:
+            rows = self._word_rows(word)
+            pages = {self._rows[rowid - 1][0] for rowid, _ in rows}
+            weight = _idf(len(pages), len(self._pages)) / _idf(1, len(self._pages))
+            total += weight
+            for page in pages:
+                found[page] = found.get(page, 0.0) + weight
+            for rowid, score in rows:
+                if keep is None or self._rows[rowid - 1][0] in keep:
+                    scores[rowid] = scores.get(rowid, 0.0) + weight * max(float(score), 1e-6)
+        owner: dict[str, int] = {}
+        for rowid in scores:
+            body = self._rows[rowid - 1][1]
+            mine = owner.setdefault(body, rowid)
+            if self._specificity[self._rows[rowid - 1][0]] < self._specificity[self._rows[mine - 1][0]]:
+                owner[body] = rowid
+        kept = set(owner.values())
+        return {rowid: score for rowid, score in scores.items() if rowid in kept}, found, total
 
     def _allowed(self, include: Sequence[str], exclude: Sequence[str]) -> list[int] | None:
         wanted = [_normalise_domain(e) for e in include if e.strip()]
@@ -461,6 +317,48 @@ class Corpus:
         if unwanted:
             return [i for i, w in enumerate(self._where) if not any(_domain_matches(*w, e) for e in unwanted)]
         return None
+
+    def _title_match(self, page: int, stems: set[str]) -> float:
+        title = self._titles[page]
+        whole = sum(self._title_idf[w] for w in title)
+        return sum(self._title_idf[w] for w in title & stems) / whole if whole else 0.0
+
+    def match(
+        self,
+        text: str,
+        *,
+        limit: int = 10,
+        include_domains: Sequence[str] = (),
+        exclude_domains: Sequence[str] = (),
+    ) -> list[PageMatch]:
+        """The pages that best match ``text``, best first (ties by URL), at most ``limit``, each with its
+        matching passages and how well its title and text cover the query (see the module docstring for the
+        ranking; domains as in :meth:`search`). An empty list means nothing matches (or ``text`` has no words).
+        """
+        words = terms(text)
+        scores, found, total = self._scored(words, self._allowed(include_domains, exclude_domains))
+        by_page: dict[int, list[tuple[float, int]]] = {}
+        for rowid, score in scores.items():
+            by_page.setdefault(self._rows[rowid - 1][0], []).append((score, rowid))
+        stems = {stem(w) for w in words}
+        ranked = []
+        for page, rows in by_page.items():
+            rows.sort(key=lambda row: (-row[0], row[1]))
+            body = sum(score * _DECAY**i for i, (score, _) in enumerate(rows[:_AGGREGATED]))
+            title = self._title_match(page, stems)
+            ranked.append((round(body * (1.0 + TITLE_BOOST * title), 6), page, title))
+        ranked.sort(key=lambda item: (-item[0], self._pages[item[1]].url))
+        return [
+            PageMatch(
+                self._pages[page],
+                score,
+                [(self._rows[rowid - 1][1], round(s, 6)) for s, rowid in by_page[page]],
+                self._sections[page],
+                round(title, 6),
+                round(min(found.get(page, 0.0) / total, 1.0), 6) if total else 0.0,
+            )
+            for score, page, title in ranked[: max(limit, 0)]
+        ]
 
     def search(
         self,
@@ -489,31 +387,32 @@ class Corpus:
             raise ParallelValidationError(
                 "max_chars_per_result", f"must be at least 1 (got {max_chars_per_result})", limit=1
             )
-        words = terms(" ".join([objective or "", *queries]))
-        by_page: dict[int, list[tuple[str, float]]] = {}
-        for page, body, score in self._ranked(words, self._allowed(include_domains, exclude_domains)):
-            by_page.setdefault(page, []).append((body, score))
-        stems = {stem(w) for w in words}
-        scored = []
-        for page, found in by_page.items():
-            # A page is as good as its best passage, and better when its title is what was asked for.
-            title = {stem(w) for w in terms(self._pages[page].title)}
-            score = found[0][1] * (1.0 + _TITLE_BONUS * len(title & stems) / max(len(title), 1))
-            scored.append((round(score, 6), page))
-        scored.sort(key=lambda item: (-item[0], self._pages[item[1]].url))
-        hits = []
-        for score, index in scored[:max_results]:
-            doc = self._pages[index]
-            excerpts = _fit([body for body, _ in by_page[index]], max_chars_per_result)
-            hits.append(Hit(doc.url, doc.title, excerpts, doc.publish_date, score))
-        return hits
+        text = " ".join([objective or "", *queries])
+        matches = self.match(
+            text, limit=max_results, include_domains=include_domains, exclude_domains=exclude_domains
+        )
+        return [
+            Hit(
+                m.page.url,
+                m.page.title,
+                _fit([body for body, _ in m.passages], max_chars_per_result),
+                m.page.publish_date,
+                m.score,
+            )
+            for m in matches
+        ]
 
     def passages(self, text: str, *, limit: int = 5, max_chars: int = 600) -> list[tuple[Page, str, float]]:
-        """The best passages across the corpus for free ``text``: ``(page, passage, score)``, best first, each
-        passage at most ``max_chars`` long, no passage text twice. An empty list means nothing matches (or
-        ``text`` has no words)."""
-        ranked = self._ranked(terms(text), None)[: max(limit, 0)]
-        return [(self._pages[i], truncate(body, max_chars), round(score, 6)) for i, body, score in ranked]
+        """The best passages across the corpus for free ``text``: ``(page, passage, score)``, best first (ties
+        by page URL, then reading order), each passage at most ``max_chars`` long, no passage text twice. An
+        empty list means nothing matches (or ``text`` has no words)."""
+        scores, _, _ = self._scored(terms(text), None)
+        rows = [(self._rows[rowid - 1], score, rowid) for rowid, score in scores.items()]
+        rows.sort(key=lambda row: (-row[1], self._pages[row[0][0]].url, row[2]))
+        return [
+            (self._pages[page], truncate(body, max_chars), round(score, 6))
+            for (page, body), score, _ in rows[: max(limit, 0)]
+        ]
 
 
 _MIN_TAIL = 80  # below this, a further excerpt would be a stub: stop instead
