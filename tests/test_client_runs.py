@@ -276,3 +276,36 @@ def test_creation_requests_are_paced_under_the_rate_limit(api: FakeAPI, kind: st
         call(client.task_runs.create("q", "lite"))
         call(client.task_runs.retrieve(RUN))  # reads are not rate limited, so never paced
     assert api.clock.sleeps == [60.0]
+
+
+class Company(BaseModel):
+    name: str = Field(description="legal name")
+    country: str | None = None
+
+
+def test_execute_with_an_input_schema_and_a_model_instance_as_input(api: FakeAPI, kind: str) -> None:
+    api.on("POST", "/v1/tasks/runs", httpx.Response(202, json=run_json(RUN)))
+    api.on("GET", RESULT_PATH, httpx.Response(200, json=result_json({"name": "Guido", "year": 1991})))
+    call(api.client(kind).task_runs.execute(Company(name="Acme"), "base", output=Founder, input_schema=Company))
+    sent = json.loads(api.requests[0].content)
+    assert sent["input"] == {"name": "Acme", "country": None}
+    input_schema = sent["task_spec"]["input_schema"]
+    assert input_schema["type"] == "json"
+    assert input_schema["json_schema"]["properties"]["name"]["description"] == "legal name"
+    assert input_schema["json_schema"]["additionalProperties"] is False
+
+
+def test_input_schema_alone_leaves_the_output_to_the_processor(api: FakeAPI) -> None:
+    api.on("POST", "/v1/tasks/runs", httpx.Response(202, json=run_json(RUN)))
+    api.on("GET", RESULT_PATH, httpx.Response(200, json=result_json("text", "text")))
+    api.sync_client().task_runs.execute({"name": "Acme"}, "pro", input_schema="a company to profile")
+    assert json.loads(api.requests[0].content)["task_spec"] == {
+        "output_schema": {"type": "auto"},
+        "input_schema": {"type": "text", "description": "a company to profile"},
+    }
+
+
+def test_output_and_task_spec_together_are_refused(api: FakeAPI) -> None:
+    with pytest.raises(ValueError, match="task_spec"):
+        api.sync_client().task_runs.execute("q", "lite", output="text", task_spec={"output_schema": "text"})
+    assert api.requests == []

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
+from pydantic import BaseModel
+
 from ._effects import Flow, consume
 from ._errors import ParallelError, ParallelValidationError, TaskRunFailedError
 from ._limits import RUNS_PER_ADD_MAX
@@ -28,8 +30,9 @@ if TYPE_CHECKING:
 __all__ = ["BatchInput", "BatchItem", "BatchProgress", "run_batch", "run_batch_async"]
 
 T = TypeVar("T")
-BatchInput: TypeAlias = str | Mapping[str, Any] | TaskRunInput
-"""A string or a mapping is a run's input; a :class:`TaskRunInput` brings its own processor and task spec."""
+BatchInput: TypeAlias = str | Mapping[str, Any] | BaseModel | TaskRunInput
+"""A string, a mapping or a pydantic instance is a run's input; a :class:`TaskRunInput` brings its own processor
+and task spec."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +146,9 @@ def _runs(inputs: Iterable[BatchInput], processor: str | None) -> Iterator[list[
             elif processor is None:
                 raise ParallelValidationError(f"inputs[{position}]", "processor= is required for plain inputs")
             else:
-                runs.append({"input": item if isinstance(item, str) else dict(item), "processor": processor})
+                runs.append(
+                    {"input": item if isinstance(item, str | BaseModel) else dict(item), "processor": processor}
+                )
             position += 1
         yield runs
 
@@ -154,6 +159,7 @@ def _submit(
     *,
     processor: str | None,
     output: Any,
+    input_schema: Any,
     taskgroup_id: str | None,
     metadata: Mapping[str, str | int | float | bool] | None,
     on_progress: Callable[[BatchProgress], None] | None,
@@ -162,7 +168,7 @@ def _submit(
     that is the same sync and async."""
     from ._schema import output_task_spec
 
-    spec = output_task_spec(output)
+    spec = output_task_spec(output, input_schema)
     if taskgroup_id is None:
         taskgroup_id = (yield from core.create_group(metadata)).taskgroup_id
     tracker = BatchTracker(taskgroup_id, on_progress)
@@ -192,6 +198,7 @@ def run_batch(
     *,
     processor: str | None,
     output: Any,
+    input_schema: Any,
     taskgroup_id: str | None,
     metadata: Mapping[str, str | int | float | bool] | None,
     max_concurrency: int,
@@ -206,6 +213,7 @@ def run_batch(
         inputs,
         processor=processor,
         output=output,
+        input_schema=input_schema,
         taskgroup_id=taskgroup_id,
         metadata=metadata,
         on_progress=on_progress,
@@ -248,6 +256,7 @@ async def run_batch_async(
     *,
     processor: str | None,
     output: Any,
+    input_schema: Any,
     taskgroup_id: str | None,
     metadata: Mapping[str, str | int | float | bool] | None,
     max_concurrency: int,
@@ -262,6 +271,7 @@ async def run_batch_async(
         inputs,
         processor=processor,
         output=output,
+        input_schema=input_schema,
         taskgroup_id=taskgroup_id,
         metadata=metadata,
         on_progress=on_progress,

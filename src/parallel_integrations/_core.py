@@ -303,6 +303,8 @@ class Core:
     def run_input(self, fields: TaskRunInput | Mapping[str, Any], field: str = "") -> TaskRunInput:
         """A validated :class:`TaskRunInput` from a model, keyword arguments or a mapping, limits checked."""
         data = fields if isinstance(fields, TaskRunInput) else {k: v for k, v in fields.items() if v is not None}
+        if isinstance(data, dict) and isinstance(data.get("input"), BaseModel):
+            data["input"] = data["input"].model_dump(mode="json")
         run = build_model(TaskRunInput, data, field)
         _limits.check_run_input(run.to_wire(), field)
         check_task_spec(run.task_spec, f"{field}.task_spec" if field else "task_spec")

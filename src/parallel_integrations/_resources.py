@@ -98,14 +98,16 @@ def _run_input(core: Core, **fields: Any) -> TaskRunInput:
     return core.run_input(fields)
 
 
-def _execute_spec(output: Any, task_spec: TaskSpec | Mapping[str, Any] | None) -> TaskSpec | None:
-    if output is not None and task_spec is not None:
-        raise ParallelValidationError("output", "give output or task_spec, not both (output becomes the task_spec)")
-    if output is None:
-        return None if task_spec is None else build_model(TaskSpec, task_spec, "task_spec")
+def _execute_spec(output: Any, input_schema: Any, task_spec: TaskSpec | Mapping[str, Any] | None) -> TaskSpec | None:
+    if task_spec is not None:
+        if output is not None or input_schema is not None:
+            raise ParallelValidationError(
+                "task_spec", "give output/input_schema or task_spec, not both (they become the task_spec)"
+            )
+        return build_model(TaskSpec, task_spec, "task_spec")
     from ._schema import output_task_spec
 
-    return output_task_spec(output)
+    return output_task_spec(output, input_schema)
 
 
 def _spec(value: TaskSpec | Mapping[str, Any] | None, field: str) -> TaskSpec | None:
@@ -151,7 +153,7 @@ class TaskRuns:
 
     def create(
         self,
-        input: str | Mapping[str, Any],
+        input: str | Mapping[str, Any] | BaseModel,
         processor: str,
         *,
         task_spec: TaskSpec | Mapping[str, Any] | None = None,
@@ -204,10 +206,11 @@ class TaskRuns:
     @overload
     def execute(
         self,
-        input: str | Mapping[str, Any],
+        input: str | Mapping[str, Any] | BaseModel,
         processor: str,
         *,
         output: type[M],
+        input_schema: Any = None,
         task_spec: None = None,
         metadata: Mapping[str, str | int | float | bool] | None = None,
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
@@ -217,10 +220,11 @@ class TaskRuns:
     @overload
     def execute(
         self,
-        input: str | Mapping[str, Any],
+        input: str | Mapping[str, Any] | BaseModel,
         processor: str,
         *,
         output: Any = None,
+        input_schema: Any = None,
         task_spec: TaskSpec | Mapping[str, Any] | None = None,
         metadata: Mapping[str, str | int | float | bool] | None = None,
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
@@ -229,10 +233,11 @@ class TaskRuns:
     ) -> TaskRunResult: ...
     def execute(
         self,
-        input: str | Mapping[str, Any],
+        input: str | Mapping[str, Any] | BaseModel,
         processor: str,
         *,
         output: Any = None,
+        input_schema: Any = None,
         task_spec: TaskSpec | Mapping[str, Any] | None = None,
         metadata: Mapping[str, str | int | float | bool] | None = None,
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
@@ -242,7 +247,8 @@ class TaskRuns:
         """Create a run and wait for its result (``timeout`` seconds at most; ``None``: no deadline).
 
         ``output`` is a pydantic class (then ``result.parsed`` is an instance of it), a JSON schema (bare, or in
-        the API's ``{"type": "json", "json_schema": ...}`` form), or a text description. Raises what
+        the API's ``{"type": "json", "json_schema": ...}`` form), or a text description. ``input_schema`` describes
+        a structured ``input`` the same way (``input`` may then be an instance of that class). Raises what
         :meth:`create` and :meth:`result` raise, and :class:`OutputValidationError` when the answer does not
         fit the class.
         """
@@ -250,7 +256,7 @@ class TaskRuns:
             self._client._core,
             input=input,
             processor=processor,
-            task_spec=_execute_spec(output, task_spec),
+            task_spec=_execute_spec(output, input_schema, task_spec),
             metadata=metadata,
             source_policy=source_policy,
         )
@@ -328,6 +334,7 @@ class TaskGroups:
         *,
         processor: str | None = None,
         output: Any = None,
+        input_schema: Any = None,
         taskgroup_id: str | None = None,
         metadata: Mapping[str, str | int | float | bool] | None = None,
         max_concurrency: int = 16,
@@ -335,8 +342,9 @@ class TaskGroups:
     ) -> Iterator[BatchItem[Any]]:
         """Run any number of inputs as one Task Group and yield each outcome as its run ends.
 
-        ``inputs`` are strings or mappings (run with ``processor`` and ``output``), or :class:`TaskRunInput`
-        objects with their own processor and spec; they are added 1,000 per request, paced under the API's rate
+        ``inputs`` are strings, mappings or pydantic instances (run with ``processor``, ``output`` and
+        ``input_schema``, as in :meth:`TaskRuns.execute`), or :class:`TaskRunInput` objects with their own processor
+        and spec; they are added 1,000 per request, paced under the API's rate
         limit. Each :class:`BatchItem` carries its input's ``index``; a failed run is an item whose ``error`` is
         :class:`TaskRunFailedError`, and the batch goes on. At most ``max_concurrency`` results are fetched at
         once. ``on_progress`` receives a :class:`BatchProgress` (with the ``taskgroup_id``: keep it) whenever
@@ -351,6 +359,7 @@ class TaskGroups:
             inputs,
             processor=processor,
             output=output,
+            input_schema=input_schema,
             taskgroup_id=taskgroup_id,
             metadata=metadata,
             max_concurrency=max_concurrency,
@@ -369,7 +378,7 @@ class AsyncTaskRuns:
 
     async def create(
         self,
-        input: str | Mapping[str, Any],
+        input: str | Mapping[str, Any] | BaseModel,
         processor: str,
         *,
         task_spec: TaskSpec | Mapping[str, Any] | None = None,
@@ -413,10 +422,11 @@ class AsyncTaskRuns:
     @overload
     async def execute(
         self,
-        input: str | Mapping[str, Any],
+        input: str | Mapping[str, Any] | BaseModel,
         processor: str,
         *,
         output: type[M],
+        input_schema: Any = None,
         task_spec: None = None,
         metadata: Mapping[str, str | int | float | bool] | None = None,
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
@@ -426,10 +436,11 @@ class AsyncTaskRuns:
     @overload
     async def execute(
         self,
-        input: str | Mapping[str, Any],
+        input: str | Mapping[str, Any] | BaseModel,
         processor: str,
         *,
         output: Any = None,
+        input_schema: Any = None,
         task_spec: TaskSpec | Mapping[str, Any] | None = None,
         metadata: Mapping[str, str | int | float | bool] | None = None,
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
@@ -438,10 +449,11 @@ class AsyncTaskRuns:
     ) -> TaskRunResult: ...
     async def execute(
         self,
-        input: str | Mapping[str, Any],
+        input: str | Mapping[str, Any] | BaseModel,
         processor: str,
         *,
         output: Any = None,
+        input_schema: Any = None,
         task_spec: TaskSpec | Mapping[str, Any] | None = None,
         metadata: Mapping[str, str | int | float | bool] | None = None,
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
@@ -453,7 +465,7 @@ class AsyncTaskRuns:
             self._client._core,
             input=input,
             processor=processor,
-            task_spec=_execute_spec(output, task_spec),
+            task_spec=_execute_spec(output, input_schema, task_spec),
             metadata=metadata,
             source_policy=source_policy,
         )
@@ -521,6 +533,7 @@ class AsyncTaskGroups:
         *,
         processor: str | None = None,
         output: Any = None,
+        input_schema: Any = None,
         taskgroup_id: str | None = None,
         metadata: Mapping[str, str | int | float | bool] | None = None,
         max_concurrency: int = 16,
@@ -533,6 +546,7 @@ class AsyncTaskGroups:
             inputs,
             processor=processor,
             output=output,
+            input_schema=input_schema,
             taskgroup_id=taskgroup_id,
             metadata=metadata,
             max_concurrency=max_concurrency,

@@ -416,7 +416,13 @@ _FORMS: dict[str, type[JsonSchema | TextSchema | AutoSchema]] = {
 }
 
 
-def output_task_spec(output: Any) -> TaskSpec | None:
-    """A task spec whose output schema is :func:`output_spec` of ``output``; ``None`` for no output (auto)."""
+def output_task_spec(output: Any, input_schema: Any = None) -> TaskSpec | None:
+    """A task spec from what ``execute`` takes: ``output`` through :func:`output_spec`, ``input_schema`` (a pydantic
+    class, a JSON schema or a text description) compiled the same way. ``None`` when neither is given (auto)."""
     spec = output_spec(output)
-    return None if spec is None else TaskSpec(output_schema=spec)
+    given_input = output_spec(input_schema, field="input_schema")
+    if isinstance(given_input, AutoSchema):
+        raise SchemaError("input_schema", "an input schema is json or text; auto applies to outputs only")
+    if spec is None and given_input is None:
+        return None
+    return TaskSpec(output_schema=spec or AutoSchema(), input_schema=given_input)
