@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import keyword
 from pathlib import Path
 
 import pytest
 
 from parallel_integrations._errors import ParallelValidationError
-from parallel_integrations.emulator.corpus import Corpus, Hit, Page
+from parallel_integrations.emulator.corpus import STOPWORDS, Corpus, Hit, Page, terms
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +84,127 @@ def test_decorators_find_function_definitions(corpus: Corpus, objective: str) ->
 )
 def test_objectives_find_their_topic(corpus: Corpus, objective: str, anchor: str) -> None:
     assert _top(corpus, objective).url.endswith(anchor)
+
+
+# The phrasing users type, "in Python" and all: the page ABOUT the subject comes first.
+@pytest.mark.parametrize(
+    ("objective", "title"),
+    [
+        ("how do decorators work in Python", "Function definitions"),
+        ("How do decorators work?", "Function definitions"),
+        ("What is a decorator?", "Function definitions"),
+        ("the Python with statement", "The with statement"),
+        ("the for statement", "The for statement"),
+        ("the try statement", "The try statement"),
+        ("the return statement", "The return statement"),
+        ("the global statement", "The global statement"),
+        ("the import statement", "The import statement"),
+        ("the if statement", "The if statement"),
+        ("What does the yield statement do?", "The yield statement"),
+        ("context managers", "With Statement Context Managers"),
+        ("class definitions and metaclasses", "Class definitions"),
+    ],
+)
+def test_natural_objectives_find_the_page_about_them(corpus: Corpus, objective: str, title: str) -> None:
+    assert _top(corpus, objective).title == title
+
+
+def test_the_match_statement(corpus: Corpus) -> None:
+    from pydoc_data.topics import topics
+
+    top = _top(corpus, "the match statement")
+    if "match" in topics:
+        assert top.title == "The match statement"
+    else:  # this CPython documents it only inside the compound statements chapter
+        assert top.title == "Compound statements"
+        assert any("match" in excerpt for excerpt in top.excerpts)
+
+
+def test_python_keywords_are_query_words() -> None:
+    assert not STOPWORDS & {w.lower() for w in keyword.kwlist + keyword.softkwlist}
+    assert terms("the Python with statement") == ["python", "with", "statement"]
+    assert terms("how do decorators work in Python") == ["decorators", "in", "python"]
+    assert terms("what is the for statement if we try") == ["is", "for", "statement", "if", "try"]
+    assert terms("the of a") == ["the", "of", "a"], "a query of only common words still searches"
+
+
+def test_subject_words_are_ignored_unless_alone(corpus: Corpus) -> None:
+    def urls(objective: str) -> list[str]:
+        return [hit.url for hit in corpus.search(objective=objective, max_results=5)]
+
+    assert urls("how do decorators work in Python") == urls("how do decorators work")
+    assert _top(corpus, "python").title == "pdb — The Python Debugger"
+    assert "python" not in corpus.weights("decorators in python")
+    pages = [Page("https://s.example/a", "Snakes", "A python is a snake."), Page("https://s.example/b", "B", "Boas.")]
+    assert Corpus.from_pages(pages).search(objective="python")[0].title == "Snakes"
+    ignored = Corpus.from_pages(pages, subject=["python"])
+    assert ignored.search(objective="python snake")[0].title == "Snakes"
+
+
+def test_words_held_by_fewer_pages_weigh_more(corpus: Corpus) -> None:
+    weights = corpus.weights("decorators statement zzqxjv")
+    assert 0 < weights["statement"] < weights["decorators"] <= 1
+    assert weights["zzqxjv"] == 0
+
+
+def test_a_page_treating_the_subject_at_length_beats_one_mention() -> None:
+    otters = "\n\n".join(
+        f"## Part {n}\n\nOtters {fact}, and much more could be said here about their lives along the rivers "
+        "and coasts where they hunt, play and raise their young through the seasons of the year." * 2
+        for n, fact in enumerate(["swim", "hold hands", "use stones", "eat fish"])
+    )
+    pages = [
+        Page("https://a.example/otters", "Riverside mammals", otters),
+        Page("https://b.example/mention", "Misc", "Otters."),
+    ]
+    hits = Corpus.from_pages(pages).search(objective="otters", max_results=2)
+    assert [hit.url for hit in hits] == ["https://a.example/otters", "https://b.example/mention"]
+
+
+def test_a_section_repeated_on_an_overview_belongs_to_its_own_page() -> None:
+    section = "Herons stand still in shallow water to fish, then strike with their long bills."
+    overview = f"# Birds\n\n## Herons\n\n{section}\n\n## Larks\n\nLarks sing at dawn.\n\n## Owls\n\nOwls hunt."
+    pages = [Page("https://b.example/birds", "Birds", overview), Page("https://b.example/herons", "Herons", section)]
+    hits = Corpus.from_pages(pages).search(objective="fish bills", max_results=2)
+    assert [hit.url for hit in hits] == ["https://b.example/herons"]
+
+
+def test_a_see_also_list_counts_less_than_prose() -> None:
+    pages = [
+        Page("https://w.example/a", "A", "See also: the widget guide."),
+        Page("https://w.example/b", "B", "Gadgets are described in the widget guide."),
+        *(Page(f"https://w.example/{n}", "Other", "Gadgets only.") for n in range(3)),
+    ]
+    assert [hit.url for hit in Corpus.from_pages(pages).search(objective="widgets")] == [
+        "https://w.example/b",
+        "https://w.example/a",
+    ]
+
+
+def test_a_word_found_on_every_page_weighs_little() -> None:
+    # "gizmo" is in few passages (so BM25 rates it) but on every page; "sprocket" is on one page only.
+    filler = "Nothing much happens in this paragraph about the weather, the river and the hills today."
+
+    def page(n: int, special: str) -> Page:
+        parts = [f"## Part {i}\n\n{filler} Note {n} {i}." for i in range(6)]
+        return Page(f"https://g.example/{n}", f"Page {n}", "\n\n".join([*parts, f"## Extra\n\n{special}"]))
+
+    pages = [page(n, f"A gizmo sits here, number {n}.") for n in range(8)]
+    pages.append(page(8, "Gizmo gizmo gizmo: the gizmo room is full of gizmo boxes."))
+    pages.append(page(9, f"{filler} {filler} Somewhere in the back a sprocket was found, among other things."))
+    assert Corpus.from_pages(pages).search(objective="gizmo sprocket")[0].url == "https://g.example/9"
+
+
+def test_match_gives_pages_with_their_passages_and_coverage(corpus: Corpus) -> None:
+    top, *rest = corpus.match("the for statement", limit=3)
+    assert top.page.title == "The for statement"
+    assert top.title_match == 1.0
+    assert top.coverage == 1.0
+    assert top.passages
+    assert all(text in top.sections for text, _ in top.passages)
+    assert top.sections[0].startswith('The "for" statement is used to iterate')
+    assert all(m.score <= top.score and m.title_match < 1.0 for m in rest)
+    assert corpus.match("zzqxjv") == []
 
 
 def test_queries_alone_search_too(corpus: Corpus) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from parallel_integrations._models import TaskRunJsonOutput, TaskRunTextOutput
 from parallel_integrations.emulator.corpus import Corpus, Page
+from parallel_integrations.emulator.documents import clean_sentence, sentences
 from parallel_integrations.emulator.synth import synthesize
 
 QUESTION = "How do decorators work in Python function definitions?"
@@ -264,3 +265,132 @@ def test_recursive_schema_stops() -> None:
         depth, node = depth + 1, node["child"]
     assert 3 < depth < 12
     assert _errors(content, schema, schema) == []
+
+
+# --- answers a user sees: the Statement schema of the cookbook ---
+
+STATEMENT = _strict(
+    {
+        "keyword": {"type": "string", "description": "the keyword that introduces the statement"},
+        "summary": {"type": "string", "description": "what the statement does, in one sentence"},
+        "reference_url": {
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "description": "the documentation page that describes it",
+        },
+    }
+)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("run_input", "keyword", "anchor"),
+    [
+        ("the Python with statement", "with", "compound_stmts.html#with"),
+        ("the for statement", "for", "compound_stmts.html#for"),
+        ("the try statement", "try", "compound_stmts.html#try"),
+        ("the return statement", "return", "simple_stmts.html#return"),
+    ],
+)
+def test_statement_answers_come_from_the_statements_page(
+    corpus: Corpus, run_input: str, keyword: str, anchor: str
+) -> None:
+    synthesis = synthesize(corpus, run_input, STATEMENT)
+    content = synthesis.content
+    assert isinstance(content, dict)
+    assert _errors(content, STATEMENT, STATEMENT) == []
+    url = f"https://docs.python.org/3/reference/{anchor}"
+    assert content["reference_url"] == url
+    assert content["keyword"] == keyword
+    page = next(m.page for m in corpus.match(run_input, limit=1))
+    summary = content["summary"]
+    assert page.url == url
+    assert summary.rstrip(".") in _flat(page.text), "the summary is a sentence of that page"
+    assert summary[:1].isupper() or summary.startswith('"'), summary
+    assert summary.endswith("."), summary
+    assert not re.search(r"[.!?] [A-Z]", summary), f"more than one sentence: {summary}"
+    assert "::=" not in summary
+    assert not summary.startswith("See also")
+    assert keyword in summary
+    for basis in synthesis.basis:
+        assert [c.url for c in basis.citations] == [url], basis.field
+        assert basis.confidence == "high", basis.field
+        excerpts = [_flat(e.removesuffix(" ...")) for c in basis.citations for e in c.excerpts or []]
+        assert excerpts, basis.field
+        assert all(e in _flat(page.text) for e in excerpts), basis.field
+
+
+def test_field_words_choose_within_the_inputs_pages_only(corpus: Corpus) -> None:
+    # Descriptions that name other topics do not pull their pages in: the input decides the page.
+    schema = _strict(
+        {
+            "debugger_note": {"type": "string", "description": "what the Python debugger pdb says about it"},
+            "decorator_note": {"type": "string", "description": "decorators and class definitions"},
+        }
+    )
+    synthesis = synthesize(corpus, "the for statement", schema)
+    assert {c.url for b in synthesis.basis for c in b.citations} == {
+        "https://docs.python.org/3/reference/compound_stmts.html#for"
+    }
+
+
+def test_the_summary_sentence_follows_the_field(corpus: Corpus) -> None:
+    schema = _strict({"what_else_clause_does": {"type": "string", "description": "when the else clause runs"}})
+    content = synthesize(corpus, "the for statement", schema).content
+    assert isinstance(content, dict)
+    assert '"else"' in content["what_else_clause_does"]
+
+
+def test_text_output_comes_from_the_top_pages(corpus: Corpus) -> None:
+    synthesis = synthesize(corpus, "the Python with statement", None)
+    assert isinstance(synthesis.content, str)
+    first = synthesis.content.split(" [1]")[0]
+    assert first.startswith('The "with" statement is used to wrap the execution of a block')
+    urls = [c.url for c in synthesis.basis[0].citations]
+    assert urls == [m.page.url for m in corpus.match("the Python with statement", limit=3)]
+    assert urls[0].endswith("#with")
+
+
+def test_arrays_take_one_item_per_page_without_repeats(corpus: Corpus) -> None:
+    schema = _strict({"statements": {"type": "array", "items": _strict({"keyword": {"type": "string"}})}})
+    content = synthesize(corpus, "loops: the for statement and the while statement", schema).content
+    assert isinstance(content, dict)
+    keywords = [item["keyword"] for item in content["statements"]]
+    assert keywords[:2] in (["for", "while"], ["while", "for"])
+    assert len(set(keywords)) == len(keywords)
+
+
+def test_a_nullable_number_not_stated_is_null(corpus: Corpus) -> None:
+    schema = _strict({"year_released": {"anyOf": [{"type": "integer"}, {"type": "null"}]}})
+    synthesis = synthesize(corpus, "the for statement", schema)
+    assert synthesis.content == {"year_released": None}
+    assert "no number" in synthesis.basis[0].reasoning
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("See also: **PEP 614** relaxed *decorator* grammar.", "PEP 614 relaxed decorator grammar."),
+        ("* A [link](https://example.com) in a   list item", "A link in a list item"),
+        ('The "for" statement is used to iterate:', 'The "for" statement is used to iterate.'),
+        ("Parameters *args and **kwargs stay as they are.", "Parameters *args and **kwargs stay as they are."),
+    ],
+)
+def test_sentences_are_cleaned(raw: str, clean: str) -> None:
+    assert clean_sentence(raw) == clean
+
+
+def test_sentences_split_and_flag_prose() -> None:
+    passage = (
+        "Decorators wrap functions, e.g. caching ones. They run once.\n\n"
+        '   funcdef ::= [decorators] "def" funcname\n\n'
+        "Changed in version 3.9: Any expression is allowed."
+    )
+    assert sentences(passage) == (
+        (True, "Decorators wrap functions, e.g. caching ones."),
+        (False, "They run once."),
+        (False, 'funcdef ::= [decorators] "def" funcname'),
+        (False, "Changed in version 3.9: Any expression is allowed."),
+    )

@@ -3,25 +3,27 @@ SQLite FTS5 table (Porter stemming, so ``decorators`` finds ``decorator``) and r
 
 How a page is ranked for a query:
 
+- Query words are all words but common English ones (:data:`STOPWORDS`), never a Python keyword: "with",
+  "for", "try" name topics here. A corpus may also name its subject words (the default corpus: "python"),
+  which every page is about, so a query ignores them unless nothing else is left.
 - Each query word is scored on its own (``bm25()`` is a sum over words, so nothing is lost) and weighted by how
-  few *pages* hold it. BM25's own IDF counts passages; counting pages says which words tell pages apart: in the
-  Python reference "python" is on 33 of 78 pages, so "... in Python" barely moves a ranking, while
-  "decorators" (7 pages) decides it.
+  few *pages* hold it, from 1 (one page) towards 0 (every page). BM25's own IDF counts passages; counting pages
+  says which words tell pages apart: "statement" is on half the reference's pages, "decorators" on 7 of 78.
 - A passage repeated on several pages (an overview page that includes whole sections) belongs to the most
-  specific of them, the page with the fewest passages, so the page devoted to a subject keeps its text.
-- A page scores its best passage plus a decaying share of its next two, so a page that treats the subject at
-  length beats one that mentions it once.
+  specific of them, the page with the fewest passages, so the page devoted to a subject keeps its text. A
+  "See also" passage counts half: it points elsewhere.
+- A page scores its best passage plus half its second and a quarter of its third, so a page that treats the
+  subject at length beats one that mentions it once.
 - The score grows by up to :data:`TITLE_BOOST` times with the share of the title's words the query names, each
-  title word weighted by how rare it is among titles: "the for statement" names all of "The for statement".
+  title word weighted by how rare it is among titles: "the for statement" names all of "The for statement",
+  whose words are too common in the text for BM25 to single it out.
 
-Query words are all words but common English ones, and never a Python keyword ("with", "for", "try" name topics
-here). User text never reaches ``MATCH`` raw: every word is quoted. The default corpus is the Python language
+User text never reaches ``MATCH`` raw: every word is quoted. The default corpus is the Python language
 reference shipped with CPython, each topic with its docs.python.org URL.
 """
 
 from __future__ import annotations
 
-import keyword
 import math
 import os
 import re
@@ -30,20 +32,23 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from parallel_integrations._errors import ParallelValidationError
 from parallel_integrations.emulator.documents import (
     DOCUMENT_SUFFIXES,
+    STOPWORDS,
     Page,
-    first_heading,
     passages_of,
     read_document,
     read_jsonl,
+    stem,
+    terms,
+    topic_pages,
     truncate,
 )
 
-__all__ = ["Corpus", "Hit", "Page", "PageMatch", "stem", "terms", "truncate"]
+__all__ = ["STOPWORDS", "Corpus", "Hit", "Page", "PageMatch", "stem", "terms", "truncate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,41 +80,15 @@ class PageMatch:
     coverage: float
 
 
-# --- query words ---
-
-# Common English. Python's keywords are never dropped: in this corpus "with", "for", "if" name the topics.
-_STOPWORD_TEXT = """a about after all also am an any are at be because been being but by can could did do
-does doing each had has have having he her here his how i it its just me more most my no of on only other our
-out she should so some such than that the their them then there these they this those to too up use used using
-very was we were what when where which who why will would you your work works"""
-_KEYWORDS = frozenset(word.lower() for word in keyword.kwlist + keyword.softkwlist)
-STOPWORDS = frozenset(_STOPWORD_TEXT.split()) - _KEYWORDS
-_WORD = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer calls a token: underscores separate words
-_MAX_QUERY_TERMS = 64
-_SUFFIXES: tuple[str, ...] = ("ational", "ations", "ation", "ness", "ings", "ing", "ies", "ied", "ers", "ed")
-_SUFFIXES += ("es", "er", "ly", "s")
-
-
-def terms(text: str) -> list[str]:
-    """The distinct search words of ``text``, lower-cased, in order, without :data:`STOPWORDS` or single
-    letters (kept when nothing else remains, so a query of only common words still searches)."""
-    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
-    kept = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return (kept or words)[:_MAX_QUERY_TERMS]
-
-
-def stem(word: str) -> str:
-    """A light suffix-stripping stem, used to compare words in Python (the index itself uses Porter)."""
-    word = word.lower()
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
 def _quoted(word: str) -> str:
     # A quoted FTS5 string: no operator or column filter can come from user text.
     return '"' + word.replace('"', '""') + '"'
+
+
+def _rounded(score: float) -> float:
+    # Six significant digits: stable output, and still an order among the tiny scores FTS5 gives a word that
+    # most passages hold (its IDF is clamped near zero).
+    return float(f"{score:.6g}")
 
 
 def _idf(holding: int, total: int) -> float:
@@ -117,49 +96,9 @@ def _idf(holding: int, total: int) -> float:
     return math.log(1.0 + (total - holding + 0.5) / (holding + 0.5))
 
 
-# --- the default corpus: pydoc topics and their docs.python.org pages ---
-
-_DOCS = "https://docs.python.org/3/"
-_TOPIC_PAGES = {
-    "reference/compound_stmts.html": "compound if else elif while for try except finally with match "
-    "function class async",
-    "reference/simple_stmts.html": "assert assignment augassign break continue del global import nonlocal "
-    "pass raise return yield type",
-    "reference/expressions.html": "atom-identifiers atom-literals attribute-references await binary "
-    "bitwise booleans calls comparisons conversions dict exprlists in is lambda lists operator-summary "
-    "power shifting slicings subscriptions unary",
-    "reference/datamodel.html": "attribute-access callable-types context-managers customization "
-    "numeric-types objects sequence-types specialnames types",
-    "reference/executionmodel.html": "dynamic-features exceptions execmodel naming",
-    "reference/lexical_analysis.html": "floating id-classes identifiers imaginary integers numbers strings",
-    "library/stdtypes.html": "specialattrs string-methods truth",
-    "library/string.html": "formatstrings",
-    "library/pdb.html": "debugger",
-}
-_PAGE_OF_TOPIC = {topic: page for page, topics in _TOPIC_PAGES.items() for topic in topics.split()}
-
-
-def _topic_url(label: str, title: str) -> str:
-    page = _PAGE_OF_TOPIC.get(label)
-    if page is None and label.startswith(("bltin-", "types")):
-        page = "library/stdtypes.html"  # the built-in types chapter holds every bltin-* and types* label
-    if page is None:  # a topic newer than this table: the docs' own search finds it
-        return f"{_DOCS}search.html?q={quote(title)}"
-    return f"{_DOCS}{page}#{label}"
-
-
-def _topic_pages() -> list[Page]:
-    from pydoc_data.topics import topics
-
-    pages: dict[str, Page] = {}
-    for label in sorted(topics):
-        text = topics[label]
-        title = first_heading(text) or label
-        previous = pages.get(text)
-        # Some labels share one text ('if' and 'else'): keep the label the title names.
-        if previous is None or label.lower() in title.lower().split():
-            pages[text] = Page(_topic_url(label, title), title, text)
-    return list(pages.values())
+# Every page of the default corpus is about Python: "... in Python" asks nothing of it, yet "python" is on 33 of
+# its 78 pages, as often as "statement", so no statistic can tell that it says nothing here.
+SUBJECT_WORDS = ("python",)
 
 
 # --- domains ---
@@ -191,9 +130,12 @@ def _host_and_path(url: str) -> tuple[str, str]:
 _FTS = "tokenize='porter unicode61 remove_diacritics 2'"
 _WEIGHTS = "2.0, 2.0, 1.0"  # title, heading, body (the title counts again, rarity among titles, below)
 _ROW_LIMIT = 20_000  # rows read per query word
+_SPREAD_CACHE = 50_000
 _DECAY = 0.5  # a page's 2nd and 3rd best passages add this share, then its square, of their score
 _AGGREGATED = 3
-TITLE_BOOST = 1.0  # a page whose title the query names entirely scores this much more again
+_SEE_ALSO = re.compile(r"\s*see also\b", re.IGNORECASE)
+_SEE_ALSO_SHARE = 0.5  # a "See also" list points elsewhere: it says less about its page than prose does
+TITLE_BOOST = 1.5  # a page whose title the query names entirely scores this much more again
 
 
 class Corpus:
@@ -201,18 +143,21 @@ class Corpus:
 
     Build one with :meth:`default`, :meth:`from_pages` or :meth:`from_path`; then :meth:`search` ranks pages
     for an objective and queries, :meth:`match` ranks pages with their passages for any text (used to write
-    task outputs) and :meth:`passages` gives the best passages across pages.
+    task outputs) and :meth:`passages` gives the best passages across pages. ``subject``: words that every page
+    is about (a product's name, say), left out of queries unless nothing else is left.
     """
 
     _default: Corpus | None = None
     _default_lock = threading.Lock()
 
-    def __init__(self, pages: Iterable[Page]) -> None:
+    def __init__(self, pages: Iterable[Page], *, subject: Iterable[str] = ()) -> None:
         self._pages = list(pages)
+        self._subject = frozenset(word.lower() for word in subject)
         self._where = [_host_and_path(page.url) for page in self._pages]
         parts = [list(passages_of(page.title, page.text)) for page in self._pages]
         self._sections = [tuple(body for _, body in part) for part in parts]
         self._rows = [(index, body) for index, part in enumerate(parts) for _, body in part]  # at rowid - 1
+        self._worth = [_SEE_ALSO_SHARE if _SEE_ALSO.match(body) else 1.0 for _, body in self._rows]
         # A repeated passage belongs to the page with fewest passages (then the first URL): the most specific.
         self._specificity = [(len(s), page.url) for s, page in zip(self._sections, self._pages, strict=True)]
         self._titles = [frozenset(stem(w) for w in terms(page.title)) for page in self._pages]
@@ -221,6 +166,7 @@ class Corpus:
             for word in words:
                 titled[word] = titled.get(word, 0) + 1
         self._title_idf = {word: _idf(n, len(self._pages)) for word, n in titled.items()}
+        self._spread: dict[str, int] = {}  # pages holding a word, as found by earlier queries
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.execute(f"CREATE VIRTUAL TABLE passages USING fts5(title, heading, body, {_FTS})")
@@ -239,16 +185,16 @@ class Corpus:
         process and shared (searching is thread-safe)."""
         with cls._default_lock:
             if Corpus._default is None:
-                Corpus._default = cls(_topic_pages())
+                Corpus._default = cls(topic_pages(), subject=SUBJECT_WORDS)
             return Corpus._default
 
     @classmethod
-    def from_pages(cls, pages: Iterable[Page]) -> Corpus:
-        """A corpus of the given pages (their text may use Markdown headings)."""
-        return cls(pages)
+    def from_pages(cls, pages: Iterable[Page], *, subject: Iterable[str] = ()) -> Corpus:
+        """A corpus of the given pages (their text may use Markdown headings); ``subject`` as in the class."""
+        return cls(pages, subject=subject)
 
     @classmethod
-    def from_path(cls, path: str | os.PathLike[str]) -> Corpus:
+    def from_path(cls, path: str | os.PathLike[str], *, subject: Iterable[str] = ()) -> Corpus:
         """A corpus read from disk: a ``.jsonl`` file of ``{"url", "title", "text", "publish_date"?}``
         records, or a folder searched recursively for .md/.markdown/.txt/.html/.htm files (or one such file).
 
@@ -256,17 +202,18 @@ class Corpus:
         ``---\\nurl: https://...\\ntitle: ...\\n---``; its title is the front-matter title, else the HTML
         ``<title>``, else the first heading, else the file name. Raises ``FileNotFoundError`` for a missing
         path and :class:`ParallelValidationError` for a bad JSONL line or a folder holding no document.
+        ``subject`` as in the class.
         """
         root = Path(path)
         if not root.exists():
             raise FileNotFoundError(f"corpus path does not exist: {root}")
         if root.is_file() and root.suffix.lower() == ".jsonl":
-            return cls(read_jsonl(root))
+            return cls(read_jsonl(root), subject=subject)
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         documents = [p for p in files if p.suffix.lower() in DOCUMENT_SUFFIXES]
         if not documents:
             raise ParallelValidationError("path", f"no {'/'.join(DOCUMENT_SUFFIXES)} file in {root}")
-        return cls(read_document(p) for p in documents)
+        return cls((read_document(p) for p in documents), subject=subject)
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -274,8 +221,15 @@ class Corpus:
     def __repr__(self) -> str:
         return f"Corpus({len(self)} pages)"
 
+    def _words(self, text: str) -> list[str]:
+        """The search words of ``text``, without the words that name the corpus's own subject (unless
+        nothing else is left)."""
+        words = terms(text)
+        return [w for w in words if w not in self._subject] or words
+
     def _word_rows(self, word: str) -> list[tuple[int, float]]:
-        sql = f"SELECT rowid, -bm25(passages, {_WEIGHTS}) FROM passages WHERE passages MATCH ? LIMIT {_ROW_LIMIT}"
+        sql = f"SELECT rowid, -bm25(passages, {_WEIGHTS}) FROM passages WHERE passages MATCH ?"
+        sql += f" ORDER BY 2 DESC LIMIT {_ROW_LIMIT}"
         with self._lock:
             return self._db.execute(sql, [_quoted(word)]).fetchall()
 
@@ -293,13 +247,15 @@ class Corpus:
         for word in words:
             rows = self._word_rows(word)
             pages = {self._rows[rowid - 1][0] for rowid, _ in rows}
-            weight = _idf(len(pages), len(self._pages)) / _idf(1, len(self._pages))
+            self._remember(word, len(pages))
+            weight = self._weight(len(pages))
             total += weight
             for page in pages:
                 found[page] = found.get(page, 0.0) + weight
             for rowid, score in rows:
                 if keep is None or self._rows[rowid - 1][0] in keep:
-                    scores[rowid] = scores.get(rowid, 0.0) + weight * max(float(score), 1e-6)
+                    gained = weight * max(float(score), 1e-12) * self._worth[rowid - 1]
+                    scores[rowid] = scores.get(rowid, 0.0) + gained
         owner: dict[str, int] = {}
         for rowid in scores:
             body = self._rows[rowid - 1][1]
@@ -308,6 +264,26 @@ class Corpus:
                 owner[body] = rowid
         kept = set(owner.values())
         return {rowid: score for rowid, score in scores.items() if rowid in kept}, found, total
+
+    def _remember(self, word: str, pages: int) -> None:
+        if len(self._spread) >= _SPREAD_CACHE:  # user text can hold any number of distinct words
+            self._spread.clear()
+        self._spread[word] = pages
+
+    def _weight(self, pages: int) -> float:
+        return _idf(pages, len(self._pages)) / _idf(1, len(self._pages)) if pages else 0.0
+
+    def weights(self, text: str) -> dict[str, float]:
+        """How much each search word of ``text`` (see :func:`terms`; subject words left out) tells pages apart:
+        from 1 (a word on one page) down towards 0 (a word on every page); 0 for a word on no page."""
+        weights = {}
+        for word in self._words(text):
+            pages = self._spread.get(word)
+            if pages is None:
+                pages = len({self._rows[rowid - 1][0] for rowid, _ in self._word_rows(word)})
+                self._remember(word, pages)
+            weights[word] = self._weight(pages)
+        return weights
 
     def _allowed(self, include: Sequence[str], exclude: Sequence[str]) -> list[int] | None:
         wanted = [_normalise_domain(e) for e in include if e.strip()]
@@ -335,7 +311,7 @@ class Corpus:
         matching passages and how well its title and text cover the query (see the module docstring for the
         ranking; domains as in :meth:`search`). An empty list means nothing matches (or ``text`` has no words).
         """
-        words = terms(text)
+        words = self._words(text)
         scores, found, total = self._scored(words, self._allowed(include_domains, exclude_domains))
         by_page: dict[int, list[tuple[float, int]]] = {}
         for rowid, score in scores.items():
@@ -346,13 +322,13 @@ class Corpus:
             rows.sort(key=lambda row: (-row[0], row[1]))
             body = sum(score * _DECAY**i for i, (score, _) in enumerate(rows[:_AGGREGATED]))
             title = self._title_match(page, stems)
-            ranked.append((round(body * (1.0 + TITLE_BOOST * title), 6), page, title))
+            ranked.append((_rounded(body * (1.0 + TITLE_BOOST * title)), page, title))
         ranked.sort(key=lambda item: (-item[0], self._pages[item[1]].url))
         return [
             PageMatch(
                 self._pages[page],
                 score,
-                [(self._rows[rowid - 1][1], round(s, 6)) for s, rowid in by_page[page]],
+                [(self._rows[rowid - 1][1], _rounded(s)) for s, rowid in by_page[page]],
                 self._sections[page],
                 round(title, 6),
                 round(min(found.get(page, 0.0) / total, 1.0), 6) if total else 0.0,
@@ -406,11 +382,11 @@ class Corpus:
         """The best passages across the corpus for free ``text``: ``(page, passage, score)``, best first (ties
         by page URL, then reading order), each passage at most ``max_chars`` long, no passage text twice. An
         empty list means nothing matches (or ``text`` has no words)."""
-        scores, _, _ = self._scored(terms(text), None)
+        scores, _, _ = self._scored(self._words(text), None)
         rows = [(self._rows[rowid - 1], score, rowid) for rowid, score in scores.items()]
         rows.sort(key=lambda row: (-row[1], self._pages[row[0][0]].url, row[2]))
         return [
-            (self._pages[page], truncate(body, max_chars), round(score, 6))
+            (self._pages[page], truncate(body, max_chars), _rounded(score))
             for (page, body), score, _ in rows[: max(limit, 0)]
         ]
 

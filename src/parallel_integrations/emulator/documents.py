@@ -1,5 +1,6 @@
-"""Documents for the emulator's corpus: the :class:`Page` record, how a page's text is cut into passages, and the
-readers that turn files (Markdown, text, HTML, JSONL) into pages.
+"""Documents for the emulator's corpus, and their text: the :class:`Page` record; search words and stems; how a
+page is cut into passages and a passage into sentences, and how sentences rank for weighted words; the default
+pages (the Python language reference that CPython ships); readers for Markdown, text, HTML and JSONL files.
 
 Page text is "markdown-ish": Markdown ``#`` headings, underlined headings (reStructuredText, pydoc), fenced or
 indented code kept verbatim, prose paragraphs unwrapped. Passages are a few hundred characters, cut at paragraph
@@ -9,22 +10,36 @@ and sentence ends, each with the headings of the sections that enclose it.
 from __future__ import annotations
 
 import json
+import keyword
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import quote
 
 from parallel_integrations._errors import ParallelValidationError
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
+    "STOPWORDS",
     "Page",
+    "clean_sentence",
     "clean_title",
+    "code_tokens",
     "first_heading",
     "passages_of",
+    "rank_sentences",
     "read_document",
     "read_jsonl",
+    "sentences",
+    "share",
+    "stem",
+    "stems",
+    "terms",
+    "topic_pages",
     "truncate",
 ]
 
@@ -47,6 +62,52 @@ def truncate(text: str, limit: int, marker: str = " ...") -> str:
     cut = text[:room]
     space = max(cut.rfind(" "), cut.rfind("\n"))
     return (cut[:space] if space > room // 2 else cut).rstrip() + marker
+
+
+# --- words ---
+
+# Common English. Python's keywords are never dropped: in this corpus "with", "for", "if" name the topics.
+_STOPWORD_TEXT = """a about after all also am an any are at be because been being but by can could did do
+does doing each had has have having he her here his how i it its just me more most my no of on only other our
+out she should so some such than that the their them then there these they this those to too up use used using
+very was we were what when where which who why will would you your work works explain explains explained
+describe describes described tell please"""
+_KEYWORDS = frozenset(word.lower() for word in [*keyword.kwlist, *keyword.softkwlist])
+STOPWORDS = frozenset(_STOPWORD_TEXT.split()) - _KEYWORDS
+_WORD = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer calls a token: underscores separate words
+_MAX_QUERY_TERMS = 64
+_SUFFIXES: tuple[str, ...] = ("ational", "ations", "ation", "ness", "ings", "ing", "ies", "ied", "ers", "ed")
+_SUFFIXES += ("es", "er", "ly", "s")
+
+
+def terms(text: str) -> list[str]:
+    """The distinct search words of ``text``, lower-cased, in order, without :data:`STOPWORDS` or single
+    letters (kept when nothing else remains, so a query of only common words still searches). A word is what
+    SQLite's unicode61 tokenizer calls a token."""
+    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
+    kept = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return (kept or words)[:_MAX_QUERY_TERMS]
+
+
+def stem(word: str) -> str:
+    """A light suffix-stripping stem, used to compare words in Python (the index itself uses Porter)."""
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=4096)
+def stems(text: str) -> frozenset[str]:
+    """The stems of the search words of ``text`` (cached: passages and sentences are read again and again)."""
+    return frozenset(stem(word) for word in terms(text))
+
+
+def share(wanted: Mapping[str, float], found: AbstractSet[str], total: float | None = None) -> float:
+    """The weight of the ``wanted`` stems that are in ``found``, as a share of ``total`` (default: theirs)."""
+    total = sum(wanted.values()) if total is None else total
+    return sum(w for s, w in wanted.items() if s in found) / total if total else 0.0
 
 
 # --- splitting pages into passages ---
@@ -152,6 +213,143 @@ def clean_title(heading: str) -> str:
 def first_heading(text: str) -> str | None:
     """The first heading of ``text`` as a title, or None when it has none."""
     return next((clean_title(block) for level, block in _blocks(text) if level), None)
+
+
+# --- sentences ---
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*`“])")
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.$", re.IGNORECASE)
+_NOTE = re.compile(r"(?:Changed|New|Added|Deprecated)(?: in| since)? version\b")
+_LEADING = re.compile(r"^(?:See also:?|Note:|Warning:|[*\-+] |\d+\. )\s*", re.IGNORECASE)
+_MARKUP = (
+    (re.compile(r"\*\*([^*\"]+?)\*\*"), r"\1"),  # **strong**
+    (re.compile(r"(?<![\w*\"])\*([A-Za-z][^*\"]*?)\*(?![\w*])"), r"\1"),  # *emphasis*
+    (re.compile(r"\[([^\]]+)\]\([^)\s]+\)"), r"\1"),  # [text](url)
+)
+
+
+def clean_sentence(sentence: str) -> str:
+    """A sentence on one line without list markers, a leading "See also:"/"Note:", emphasis or link markup;
+    a closing colon (it introduced a code block) becomes a full stop."""
+    text = " ".join(sentence.split())
+    while (lead := _LEADING.match(text)) and lead.end():
+        text = text[lead.end() :]
+    for pattern, replacement in _MARKUP:
+        text = pattern.sub(replacement, text)
+    return text[:-1].rstrip() + "." if text.endswith(":") else text
+
+
+@lru_cache(maxsize=4096)
+def sentences(passage: str) -> tuple[tuple[bool, str], ...]:
+    """The sentences of a passage, cleaned (see :func:`clean_sentence`), each flagged as prose (true) or not
+    (grammar, code, a version note, a stub of under four words). Cached: passages are read again and again."""
+    found: list[tuple[bool, str]] = []
+    for block in passage.split("\n\n"):
+        code = block[:1].isspace() or block.lstrip().startswith(("```", "~~~", ">>>")) or "::=" in block
+        pieces: list[str] = []
+        for piece in _SENTENCE.split(" ".join(block.split())):
+            if pieces and _ABBREVIATION.search(pieces[-1]):
+                pieces[-1] += " " + piece
+            else:
+                pieces.append(piece)
+        for piece in pieces:
+            text = clean_sentence(piece)
+            if text:
+                prose = not code and len(text.split()) >= 4 and not _NOTE.match(text)
+                found.append((prose, text))
+    return tuple(found)
+
+
+# What a sentence scores beyond the share of the wanted words it holds (see rank_sentences).
+_PASSAGE_SHARE = 0.5
+_FIELD_SHARE = 0.5
+_OPENING_BONUS = 0.2
+_TITLED_SHARE = 0.25
+
+
+def rank_sentences(
+    sections: Sequence[str],
+    relevance: Mapping[str, float],
+    title: str,
+    wanted: Mapping[str, float],
+    asked: Iterable[str] = (),
+) -> list[tuple[str, str]]:
+    """``(sentence, passage)`` for every sentence of a page's ``sections``: prose first, best first, then in
+    reading order. A sentence scores the share of the ``wanted`` stems' weight it holds (up to 1), plus half how
+    well its passage matched (``relevance``, relative to the page's best), plus half the share of the ``asked``
+    stems it holds, plus a little for the page's opening sentence, which usually says what the page is about.
+    Stems the ``title`` holds count a quarter: the page is about them already."""
+    best = max(relevance.values(), default=0.0) or 1.0
+    titled = stems(title)
+    weights = {s: w * (_TITLED_SHARE if s in titled else 1.0) for s, w in wanted.items()}
+    field = {s: _TITLED_SHARE if s in titled else 1.0 for s in asked}
+    total = sum(wanted.values())
+    ranked: list[tuple[bool, float, int, str, str]] = []
+    for passage in sections:
+        for prose, text in sentences(passage):
+            found = stems(text)
+            score = share(weights, found, total) + _PASSAGE_SHARE * relevance.get(passage, 0.0) / best
+            score += _FIELD_SHARE * share(field, found, len(field))
+            score += _OPENING_BONUS if prose and not any(r[0] for r in ranked) else 0.0
+            ranked.append((prose, score, len(ranked), text, passage))
+    ranked.sort(key=lambda r: (not r[0], -r[1], r[2]))
+    return [(text, passage) for _, _, _, text, passage in ranked]
+
+
+_CODE_TOKEN = re.compile(r"\"([^\"\s]{1,40})\"|`([^`\s]{1,40})`")
+
+
+def code_tokens(text: str) -> list[str]:
+    """The code tokens of ``text`` in order: "quoted" (as pydoc writes code) or `backquoted` words."""
+    tokens: list[str] = [m.group(1) or m.group(2) for m in _CODE_TOKEN.finditer(text)]
+    return [t for t in tokens if any(ch.isalpha() for ch in t)]
+
+
+# --- the default pages: pydoc topics and their docs.python.org pages ---
+
+_DOCS = "https://docs.python.org/3/"
+_TOPIC_PAGES = {
+    "reference/compound_stmts.html": "compound if else elif while for try except finally with match "
+    "function class async",
+    "reference/simple_stmts.html": "assert assignment augassign break continue del global import nonlocal "
+    "pass raise return yield type",
+    "reference/expressions.html": "atom-identifiers atom-literals attribute-references await binary "
+    "bitwise booleans calls comparisons conversions dict exprlists in is lambda lists operator-summary "
+    "power shifting slicings subscriptions unary",
+    "reference/datamodel.html": "attribute-access callable-types context-managers customization "
+    "numeric-types objects sequence-types specialnames types",
+    "reference/executionmodel.html": "dynamic-features exceptions execmodel naming",
+    "reference/lexical_analysis.html": "floating id-classes identifiers imaginary integers numbers strings",
+    "library/stdtypes.html": "specialattrs string-methods truth",
+    "library/string.html": "formatstrings",
+    "library/pdb.html": "debugger",
+}
+_PAGE_OF_TOPIC = {topic: page for page, topics in _TOPIC_PAGES.items() for topic in topics.split()}
+
+
+def _topic_url(label: str, title: str) -> str:
+    page = _PAGE_OF_TOPIC.get(label)
+    if page is None and label.startswith(("bltin-", "types")):
+        page = "library/stdtypes.html"  # the built-in types chapter holds every bltin-* and types* label
+    if page is None:  # a topic newer than this table: the docs' own search finds it
+        return f"{_DOCS}search.html?q={quote(title)}"
+    return f"{_DOCS}{page}#{label}"
+
+
+def topic_pages() -> list[Page]:
+    """The Python language reference topics shipped with CPython (``pydoc_data.topics``), one page per topic,
+    titled like the docs ("Function definitions"), with its docs.python.org URL and anchor."""
+    from pydoc_data.topics import topics
+
+    pages: dict[str, Page] = {}
+    for label in sorted(topics):
+        text = topics[label]
+        title = first_heading(text) or label
+        previous = pages.get(text)
+        # Some labels share one text ('if' and 'else'): keep the label the title names.
+        if previous is None or label.lower() in title.lower().split():
+            pages[text] = Page(_topic_url(label, title), title, text)
+    return list(pages.values())
 
 
 # --- reading files ---
