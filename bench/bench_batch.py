@@ -4,30 +4,23 @@ Run: ``.venv/bin/python bench/bench_batch.py [--sizes 500,2000,8000] [--runners 
 [--async-sizes 8000] [--concurrency 16] [--queued 0.01] [--running 0.05] [--sdk-poll 0.2] [--no-memory]
 [--pace-n 2500] [--pace-window 1/0.3] [--fallback-check]``
 
-The emulator runs in its own process (``python -m parallel_integrations.emulator``), each case in a fresh child
-process that resets it, sets the schedule and one scripted JSON answer for every input, runs a 20-input warm-up
-batch, resets again, and runs N string inputs with a small pydantic output class, dropping each item once taken.
-
-- ``sync`` / ``async``: ``task_groups.run_batch(inputs, processor=, output=, max_concurrency=)`` on
-  ``ParallelClient`` / ``AsyncParallelClient`` (async at ``--async-sizes``, default the largest N);
-- ``sdk``: the official SDK's pattern: ``task_group.create``, ``add_runs`` 1,000 at a time, ``retrieve`` every
-  ``--sdk-poll`` s until ``status.is_active`` is false, then ``get_runs(include_input=True, include_output=True)``;
-- ``sdk-list``: the same, keeping every ``(run_id, input, output)`` in a list (memory only; ``--list-sizes``).
-
-Each case runs once for time and once, in another fresh child, under ``tracemalloc`` for the peak heap. A pacing
-check runs one batch with the rate window shrunk (``--pace-window LIMIT/SECONDS``) and prints when each creation
-POST left; ``--fallback-check`` runs :func:`fallback_check`. bench/README.md explains the columns. Figures only:
-nothing here asserts a timing.
+The emulator runs in its own process; each case in a fresh child that resets it, scripts one JSON answer for
+every input, warms up on 20 inputs, then takes N results one by one without keeping them: ``sync``/``async``
+(``task_groups.run_batch``), ``sdk`` (the official SDK's create / add_runs / poll retrieve / get_runs pattern),
+``sdk-list`` (the same, keeping every result; memory only). Each case runs once alone for time and once under
+``tracemalloc`` for the heap. bench/README.md explains the cases and columns. Figures only: nothing asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import itertools
 import json
 import os
 import platform
+import queue
 import re
 import resource
 import subprocess
@@ -37,7 +30,7 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, TypeAlias
 
 import httpx
 from pydantic import BaseModel
@@ -50,6 +43,7 @@ POOL = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # the pa
 EMULATOR_LOG_LIMIT = 10_000  # the emulator keeps the most recent 10,000 requests
 MEMORY_ONLY = {"sdk-list"}  # the sdk case plus a list: only its heap is of interest
 RESULT = "GET runs/{id}/result"
+Emulator: TypeAlias = "tuple[subprocess.Popen[str], str]"  # the process and its base URL
 
 
 class Company(BaseModel):
@@ -295,32 +289,17 @@ def fallback_check(n: int, concurrency: int, running: float) -> None:
     """The path a batch takes when the group's event stream ends with runs still unreported: the rest are collected
     through ``GET .../result``. An in-process emulator closes every event stream after 0.05 s and runs take
     ``running`` seconds, so the stream gives up (three empty reconnects) before any run ends. Counts only."""
-    from parallel_integrations import AsyncParallelClient, ParallelClient
     from parallel_integrations.emulator import serve
 
     for mode in ("sync", "async"):
         with serve(group_events_lifetime=0.05) as emulator:
             emulator.set_schedule(queued=0.01, running=running)
             emulator.script_output(None, ANSWER)
-            traffic, start = Traffic(), time.perf_counter()
+            traffic, start, url = Traffic(), time.perf_counter(), emulator.base_url
             if mode == "sync":
-                with httpx.Client(transport=CountingTransport(traffic)) as http:
-                    client = ParallelClient(api_key=API_KEY, base_url=emulator.base_url, http_client=http)
-                    batch = client.task_groups.run_batch(
-                        inputs(n), processor=PROCESSOR, output=Company, max_concurrency=concurrency
-                    )
-                    ok = sum(item.ok for item in batch)
+                ok = run_sync(url, n, traffic, concurrency, None)
             else:
-
-                async def collect(url: str, traffic: Traffic) -> int:
-                    async with httpx.AsyncClient(transport=AsyncCountingTransport(traffic)) as http:
-                        client = AsyncParallelClient(api_key=API_KEY, base_url=url, http_client=http)
-                        batch = client.task_groups.run_batch(
-                            inputs(n), processor=PROCESSOR, output=Company, max_concurrency=concurrency
-                        )
-                        return sum([item.ok async for item in batch])
-
-                ok = asyncio.run(collect(emulator.base_url, traffic))
+                ok = run_async(url, n, traffic, concurrency)
             print(
                 f"fallback check, {mode} N={n:,} max_concurrency={concurrency}: {ok:,} ok in "
                 f"{time.perf_counter() - start:.2f} s; event stream requests {traffic.count['GET groups/{id}/events']};"
@@ -331,7 +310,7 @@ def fallback_check(n: int, concurrency: int, running: float) -> None:
 # --- the parent: emulator, cases, tables -----------------------------------------------------------------------
 
 
-def start_emulator(queued: float, running: float) -> tuple[subprocess.Popen[str], str]:
+def start_emulator(queued: float, running: float) -> Emulator:
     """The emulator in its own process; returns it and its base URL (read from its banner line)."""
     command = [sys.executable, "-m", "parallel_integrations.emulator"]
     command += ["--queued", str(queued), "--running", str(running)]
@@ -355,6 +334,28 @@ def run_case(args: argparse.Namespace, url: str, pid: int, runner: str, n: int, 
     if done.returncode != 0:
         raise RuntimeError(f"{runner} N={n} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def traced_passes(args: argparse.Namespace, plan: list[tuple[str, int]], emulators: list[Emulator]) -> Any:
+    """The tracemalloc passes, two at a time, each child with an emulator of its own: their times are not used (tracing
+    slows the client 2-3x), so they need not run alone. Longest first, which packs the two slots best."""
+    free: queue.Queue[Emulator] = queue.Queue()
+    for emulator in emulators:
+        free.put(emulator)
+
+    def one(case: tuple[str, int]) -> Any:
+        process, url = free.get()
+        try:
+            return run_case(args, url, process.pid, *case, trace=True)
+        finally:
+            free.put((process, url))
+
+    start = time.perf_counter()
+    ordered = sorted(plan, key=lambda case: -case[1])
+    with concurrent.futures.ThreadPoolExecutor(len(emulators)) as pool:
+        traced = dict(zip(ordered, pool.map(one, ordered), strict=True))
+    print(f"  traced passes: {time.perf_counter() - start:.1f} s", flush=True)
+    return traced
 
 
 def routes_text(routes: dict[str, int]) -> str:
@@ -433,16 +434,16 @@ def main() -> None:
           f"queued {args.queued} s, running {args.running} s; max_concurrency {args.concurrency}; "
           f"SDK poll {args.sdk_poll} s")  # fmt: skip
     began = time.perf_counter()
-    process, url = start_emulator(args.queued, args.running)
+    emulators = [start_emulator(args.queued, args.running) for _ in range(1 if args.no_memory else 2)]
     try:
-        cases: list[tuple[Any, Any]] = []
+        process, url = emulators[0]
+        timed = {}
         for runner, n in plan:
-            traced: Any = None if args.no_memory else run_case(args, url, process.pid, runner, n, trace=True)
-            timed = traced if runner in MEMORY_ONLY else run_case(args, url, process.pid, runner, n, trace=False)
-            cases.append((timed, traced))
-            note = f" (traced pass {traced['wall_s']:.2f} s)" if traced else ""
-            print(f"  {runner} N={n:,}: {timed['wall_s']:.2f} s{note}", flush=True)
-        report(cases)
+            if runner not in MEMORY_ONLY:
+                timed[runner, n] = run_case(args, url, process.pid, runner, n, trace=False)
+                print(f"  {runner} N={n:,}: {timed[runner, n]['wall_s']:.2f} s", flush=True)
+        traced = {} if args.no_memory else traced_passes(args, plan, emulators)
+        report([(timed.get(case, traced.get(case)), traced.get(case)) for case in plan])
         if args.pace_n:
             paced = run_case(args, url, process.pid, "sync", args.pace_n, trace=False, pace=args.pace_window)
             limit, period = args.pace_window.split("/")
@@ -452,8 +453,9 @@ def main() -> None:
                   f"POSTs left at [{', '.join(f'{t:.3f}' for t in times)}] s after the batch began, gaps [{gaps}] s; "
                   f"wall {paced['wall_s']:.2f} s")  # fmt: skip
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        for process, _ in emulators:
+            process.terminate()
+            process.wait(timeout=15)
     if args.fallback_check:
         fallback_check(300, 4, 4.0)
     print(f"\ntotal {time.perf_counter() - began:.0f} s")
