@@ -26,7 +26,10 @@ class Answer(BaseModel):
 class BatchServer:
     """A group whose runs finish as soon as they are added; inputs containing "fail" fail."""
 
-    def __init__(self, api: FakeAPI) -> None:
+    def __init__(self, api: FakeAPI, *, report_runs: bool = True, snapshot_outputs: bool = True) -> None:
+        self.report_runs = report_runs
+        self.snapshot_outputs = snapshot_outputs
+        self.asynchronous = False
         self.inputs: dict[str, Any] = {}
         self.order: list[str] = []
         self.add_bodies: list[dict[str, Any]] = []
@@ -53,10 +56,10 @@ class BatchServer:
         self.api.handle = self._dispatch(api.handle)  # type: ignore[method-assign]
 
     def _dispatch(self, fallback: Any) -> Any:
-        def handle(request: httpx.Request) -> httpx.Response:
+        def handle(request: httpx.Request) -> Any:
             if request.url.path.endswith("/result"):
-                return self.result(request)
-            return fallback(request)  # type: ignore[no-any-return]
+                return self.aresult(request) if self.asynchronous else self.result(request)
+            return fallback(request)
 
         return handle
 
@@ -90,6 +93,7 @@ class BatchServer:
         events = [
             {"type": "task_run.state", "event_id": str(i), "run": self.run(r), "input": None, "output": None}
             for i, r in enumerate(self.order)
+            if self.report_runs
         ]
         events.append(
             {
@@ -107,25 +111,48 @@ class BatchServer:
         return httpx.Response(200, content=sse(*events))
 
     def snapshot(self, request: httpx.Request) -> httpx.Response:
-        events = [{"type": "task_run.state", "event_id": str(i), "run": self.run(r)} for i, r in enumerate(self.order)]
+        with_output = self.snapshot_outputs and request.url.params.get("include_output") == "true"
+        events = []
+        for i, run_id in enumerate(self.order):
+            event = {"type": "task_run.state", "event_id": str(i), "run": self.run(run_id)}
+            if with_output and self.status(run_id) == "completed":
+                event["output"] = self.output(run_id)
+            events.append(event)
         return httpx.Response(200, content=sse(*events))
 
-    def result(self, request: httpx.Request) -> httpx.Response:
+    def output(self, run_id: str) -> dict[str, Any]:
+        return {"type": "json", "content": {"value": f"answer to {self.inputs[run_id]}"}, "basis": []}
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        run_id = request.url.path.split("/")[-2]
+        if self.status(run_id) == "failed":
+            return httpx.Response(404, json=error_body("Run failed or run id not found"))
+        return httpx.Response(200, json={"run": self.run(run_id), "output": self.output(run_id)})
+
+    def enter(self) -> None:
         with self.lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+    def result(self, request: httpx.Request) -> httpx.Response:
+        self.enter()
         try:
             time.sleep(0.0005)  # lets concurrent fetches overlap, so the in-flight bound is exercised
-            run_id = request.url.path.split("/")[-2]
-            if self.status(run_id) == "failed":
-                return httpx.Response(404, json=error_body("Run failed or run id not found"))
-            content = {"value": f"answer to {self.inputs[run_id]}"}
-            return httpx.Response(
-                200, json={"run": self.run(run_id), "output": {"type": "json", "content": content, "basis": []}}
-            )
+            return self.answer(request)
         finally:
-            with self.lock:
-                self.in_flight -= 1
+            self.leave()
+
+    async def aresult(self, request: httpx.Request) -> httpx.Response:
+        self.enter()
+        try:
+            await asyncio.sleep(0.001)
+            return self.answer(request)
+        finally:
+            self.leave()
 
 
 def test_batch_of_2500_yields_every_result_once(api: FakeAPI) -> None:
@@ -210,3 +237,46 @@ def test_async_batch(api: FakeAPI) -> None:
     assert sorted(i.index for i in items) == list(range(1_201))
     assert [i.index for i in items if not i.ok] == [1_200]
     assert items[0].parsed is not None
+
+
+def test_resume_reads_ended_runs_from_one_snapshot(api: FakeAPI) -> None:
+    BatchServer(api)
+    client = api.sync_client()
+    list(client.task_groups.run_batch(["a", "b", "fail c"], processor="lite", output=Answer))
+    before = len(api.requests)
+    items = sorted(client.task_groups.run_batch(taskgroup_id=GROUP, output=Answer), key=lambda i: i.index)
+    resumed = [f"{r.method} {r.url.path}" for r in api.requests[before:]]
+    assert resumed == [f"GET {BASE}/runs"]
+    assert [i.parsed for i in items] == [Answer(value="answer to a"), Answer(value="answer to b"), None]
+    assert isinstance(items[2].error, TaskRunFailedError)
+
+
+def test_runs_the_events_stream_missed_are_collected_from_a_snapshot(api: FakeAPI, kind: str) -> None:
+    BatchServer(api, report_runs=False)
+    client = api.client(kind)
+    inputs = [f"q{i}" for i in range(30)]
+    if kind == "sync":
+        items = list(client.task_groups.run_batch(inputs, processor="lite", output=Answer))
+    else:
+
+        async def main() -> list[BatchItem[Any]]:
+            return [i async for i in client.task_groups.run_batch(inputs, processor="lite", output=Answer)]
+
+        items = asyncio.run(main())
+    assert sorted(i.index for i in items) == list(range(30))
+    assert all(i.ok for i in items)
+    assert not [r for r in api.requests if r.url.path.endswith("/result")]
+
+
+def test_async_leftover_fetches_stay_bounded(api: FakeAPI) -> None:
+    server = BatchServer(api, report_runs=False, snapshot_outputs=False)
+    server.asynchronous = True
+    client = api.async_client()
+
+    async def main() -> list[BatchItem[Any]]:
+        inputs = [f"q{i}" for i in range(60)]
+        return [i async for i in client.task_groups.run_batch(inputs, processor="lite", max_concurrency=4)]
+
+    items = asyncio.run(main())
+    assert sorted(i.index for i in items) == list(range(60))
+    assert 1 < server.max_in_flight <= 4

@@ -1,8 +1,13 @@
 """The batch runner: any number of inputs through one Task Group, results yielded as runs complete.
 
-Submission and bookkeeping are shared (:class:`BatchTracker` decides what each group event means); the sync
-runner fetches results on a bounded thread pool, the async one on bounded tasks. Memory stays flat: inputs are
-consumed 1,000 at a time, and only the ids of runs not yet delivered are held, never the results.
+Submission and bookkeeping are shared (:class:`BatchTracker` decides what each event means, and one flow submits
+for both drivers); the sync runner fetches results on a bounded thread pool, the async one on tasks bounded by a
+semaphore. Runs that have already ended when they are listed (a resumed group) or that the event stream did not
+report are read from one snapshot of the group with outputs, instead of one request each.
+
+Memory does not grow with the results: inputs are consumed 1,000 at a time and results are handed over as they
+come. What is held is the id of each run not yet delivered (about 150 bytes a run), so the caller's index can be
+given back with each result.
 """
 
 from __future__ import annotations
@@ -96,6 +101,32 @@ class BatchTracker:
             self.submitted += 1
         self.report()
 
+    def listed(self, event: Any, output: Any) -> BatchItem[Any] | None:
+        """A run of a resumed group, from a snapshot with outputs: registered, and delivered at once if it has
+        ended."""
+        if not isinstance(event, TaskRunEvent):
+            return None
+        self.index_of[event.run.run_id] = self.submitted
+        self.submitted += 1
+        return self.from_snapshot(event, output)
+
+    def from_snapshot(self, event: Any, output: Any) -> BatchItem[Any] | None:
+        """For a snapshot event with outputs: the item of an outstanding run that has ended, else ``None``."""
+        if not isinstance(event, TaskRunEvent) or event.run.is_active or event.run.run_id not in self.index_of:
+            return None
+        run = event.run
+        if run.status == "completed" and event.output is None:
+            return None  # no output in the snapshot: left for its result endpoint
+        index = self.index_of.pop(run.run_id)
+        if run.status != "completed":
+            return self.delivered(BatchItem(index, run.run_id, error=TaskRunFailedError(run)))
+        assert event.output is not None
+        try:
+            result = parse_if_model(TaskRunResult(run=run, output=event.output), output)
+        except ParallelError as exc:
+            return self.delivered(BatchItem(index, run.run_id, error=exc))
+        return self.delivered(BatchItem(index, run.run_id, result=result))
+
     def to_fetch(self, event: Any) -> tuple[str, int] | BatchItem[Any] | None:
         """For a group event: ``(run_id, index)`` of a completed run whose result should be fetched, an item for a
         run that ended without a result, or ``None`` when there is nothing to do."""
@@ -130,6 +161,7 @@ class BatchTracker:
         return not self.index_of
 
     def report(self) -> None:
+        """Tell ``on_progress`` where the batch stands."""
         if self.on_progress is not None:
             self.on_progress(BatchProgress(self.taskgroup_id, self.submitted, self.completed, self.failed))
 
@@ -173,16 +205,24 @@ def _submit(
         taskgroup_id = (yield from core.create_group(metadata)).taskgroup_id
     tracker = BatchTracker(taskgroup_id, on_progress)
     if inputs is None:
-        existing: list[str] = []
-        runs_path = core.group_path(taskgroup_id, "/runs")
-        listing = core.stream(runs_path, {}, resumable=True, until_inactive=False)
-        yield from consume(listing, lambda e: existing.append(e.run.run_id) if isinstance(e, TaskRunEvent) else None)
-        tracker.added(existing)
+        # One snapshot with outputs lists the group and delivers every run that has already ended.
+        listing = core.stream(
+            core.group_path(taskgroup_id, "/runs"), {"include_output": True}, resumable=True, until_inactive=False
+        )
+        yield from consume(listing, lambda event: tracker.listed(event, output))
+        tracker.report()
         return tracker
     for chunk in _runs(inputs, processor):
         flow = core.add_runs(taskgroup_id, core.group_inputs(chunk), spec, None, known_count=tracker.submitted)
         tracker.added((yield from flow).run_ids)
     return tracker
+
+
+def _collect(core: Core, tracker: BatchTracker, output: Any) -> Flow[None]:
+    """Deliver, from one snapshot of the group with outputs, every outstanding run that has ended."""
+    path = core.group_path(tracker.taskgroup_id, "/runs")
+    snapshot = core.stream(path, {"include_output": True}, resumable=True, until_inactive=False)
+    yield from consume(snapshot, lambda event: tracker.from_snapshot(event, output))
 
 
 def _check(inputs: Iterable[BatchInput] | None, taskgroup_id: str | None, max_concurrency: int) -> None:
@@ -218,8 +258,11 @@ def run_batch(
         metadata=metadata,
         on_progress=on_progress,
     )
-    tracker = client._run(submission)
-    taskgroup_id = tracker.taskgroup_id
+    box: list[BatchTracker] = []
+    yield from client._drive(submission, box, emits=True)  # a resumed group's runs that have already ended
+    tracker = box[0]
+    if tracker.done:
+        return
 
     def fetch(run_id: str, index: int) -> BatchItem[Any]:
         try:
@@ -229,7 +272,7 @@ def run_batch(
 
     with concurrent.futures.ThreadPoolExecutor(max_concurrency, thread_name_prefix="parallel-batch") as pool:
         pending: set[concurrent.futures.Future[BatchItem[Any]]] = set()
-        with client.task_groups.stream_events(taskgroup_id) as events:
+        with client.task_groups.stream_events(tracker.taskgroup_id) as events:
             for event in events:
                 action = tracker.to_fetch(event)
                 if isinstance(action, BatchItem):
@@ -244,9 +287,13 @@ def run_batch(
                 yield from (tracker.delivered(f.result()) for f in finished)
                 if tracker.done:
                     break
-        # Runs the stream never reported as ended are collected through their result endpoint.
-        pending.update(pool.submit(fetch, *left) for left in tracker.take_remaining())
         for future in concurrent.futures.as_completed(pending):
+            yield tracker.delivered(future.result())
+        # Runs the stream did not report: one snapshot with outputs, then the result endpoint for any still open.
+        if not tracker.done:
+            yield from client._iterate(_collect(client._core, tracker, output))
+        leftovers = [pool.submit(fetch, *left) for left in tracker.take_remaining()]
+        for future in concurrent.futures.as_completed(leftovers):
             yield tracker.delivered(future.result())
 
 
@@ -276,18 +323,25 @@ async def run_batch_async(
         metadata=metadata,
         on_progress=on_progress,
     )
-    tracker = await client._run(submission)
-    taskgroup_id = tracker.taskgroup_id
+    box: list[BatchTracker] = []
+    async for item in client._drive(submission, box, emits=True):  # a resumed group's runs already ended
+        yield item
+    tracker = box[0]
+    if tracker.done:
+        return
+    limit = asyncio.Semaphore(max_concurrency)
 
     async def fetch(run_id: str, index: int) -> BatchItem[Any]:
-        try:
-            return BatchItem(index, run_id, result=parse_if_model(await client.task_runs.result(run_id), output))
-        except ParallelError as exc:
-            return BatchItem(index, run_id, error=exc)
+        async with limit:
+            try:
+                result = parse_if_model(await client.task_runs.result(run_id), output)
+            except ParallelError as exc:
+                return BatchItem(index, run_id, error=exc)
+            return BatchItem(index, run_id, result=result)
 
     pending: set[asyncio.Task[BatchItem[Any]]] = set()
     try:
-        async with client.task_groups.stream_events(taskgroup_id) as events:
+        async with client.task_groups.stream_events(tracker.taskgroup_id) as events:
             async for event in events:
                 action = tracker.to_fetch(event)
                 if isinstance(action, BatchItem):
@@ -304,7 +358,12 @@ async def run_batch_async(
                     yield tracker.delivered(task.result())
                 if tracker.done:
                     break
-        pending.update(asyncio.create_task(fetch(*left)) for left in tracker.take_remaining())
+        for next_done in asyncio.as_completed(pending):
+            yield tracker.delivered(await next_done)
+        if not tracker.done:
+            async for item in client._iterate(_collect(client._core, tracker, output)):
+                yield item
+        pending = {asyncio.create_task(fetch(*left)) for left in tracker.take_remaining()}
         for next_done in asyncio.as_completed(pending):
             yield tracker.delivered(await next_done)
         pending = set()

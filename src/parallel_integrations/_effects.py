@@ -67,9 +67,9 @@ class StreamHandle(Generic[C]):
     chunks: C
 
 
-def consume(flow: Flow[T], on_emit: Callable[[Any], None]) -> Flow[T]:
+def consume(flow: Flow[T], on_emit: Callable[[Any], Any]) -> Flow[T]:
     """Run a streaming sub-flow inside another flow, handing its emitted values to ``on_emit`` instead of the
-    caller."""
+    caller; whatever ``on_emit`` returns other than ``None`` is emitted in turn."""
     value: Any = None
     error: Exception | None = None
     while True:
@@ -80,7 +80,9 @@ def consume(flow: Flow[T], on_emit: Callable[[Any], None]) -> Flow[T]:
             return result
         value, error = None, None
         if isinstance(effect, Emit):
-            on_emit(effect.value)
+            relayed = on_emit(effect.value)
+            if relayed is not None:
+                yield Emit(relayed)
             continue
         try:
             value = yield effect

@@ -65,7 +65,8 @@ class _Wire(BaseModel):
     """Base of every wire model: unknown fields are kept, names are the JSON names."""
 
     # Validators are built on first use, not at import: a program that only searches never pays for the rest.
-    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
+    # Ids are unique strings: caching them in pydantic's string cache would only fill it.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True, cache_strings="keys")
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body for this object: unset optional fields are left out, everything given is kept."""
