@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 
 import httpx
 import pytest
@@ -95,6 +96,7 @@ def test_key_never_shows(api: FakeAPI, caplog: pytest.LogCaptureFixture) -> None
     with pytest.raises(AuthenticationError) as info:
         client.search("q")
     texts = [
+        repr(vars(client._core)),
         repr(client),
         str(client),
         repr(client._core),
@@ -104,6 +106,8 @@ def test_key_never_shows(api: FakeAPI, caplog: pytest.LogCaptureFixture) -> None
         caplog.text,
         repr(vars(info.value)),
     ]
+    trace = traceback.TracebackException.from_exception(info.value, capture_locals=True)
+    texts.append("".join(trace.format()))
     assert all(API_KEY not in text for text in texts)
     assert api.requests[0].headers["x-api-key"] == API_KEY
 

@@ -121,6 +121,15 @@ def check_task_spec(spec: TaskSpec | None, field: str) -> None:
             check_schema(schema, field=f"{field}.{name}.json_schema")
 
 
+class _Headers(dict[str, str]):
+    """Request headers whose repr hides the API key, so a traceback that shows locals cannot leak it."""
+
+    def __repr__(self) -> str:
+        return repr({k: ("**********" if k == "x-api-key" else v) for k, v in self.items()})
+
+    __str__ = __repr__
+
+
 # --- the core -------------------------------------------------------------------------------------------------
 
 
@@ -143,11 +152,13 @@ class Core:
         self.rand = rand
         self.policy = policy or RetryPolicy()
         self.paths = _PATHS[config.endpoints]
-        self._headers = {
-            "x-api-key": config.api_key.get(),
-            "user-agent": f"parallel-integrations/{__version__}",
-            "accept": "application/json",
-        }
+        self._headers = _Headers(
+            {
+                "x-api-key": config.api_key.get(),
+                "user-agent": f"parallel-integrations/{__version__}",
+                "accept": "application/json",
+            }
+        )
         self._timeout = httpx.Timeout(config.timeout, connect=min(5.0, config.timeout)).as_dict()
 
     def __repr__(self) -> str:
@@ -167,7 +178,7 @@ class Core:
         accept: str | None = None,
     ) -> httpx.Request:
         """An ``httpx.Request`` with auth, content type, beta header and timeout set."""
-        headers = dict(self._headers)
+        headers = _Headers(self._headers)
         content = None
         if body is not None:
             content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
