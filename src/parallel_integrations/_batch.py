@@ -12,6 +12,7 @@ given back with each result.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
@@ -90,6 +91,7 @@ class BatchTracker:
         self.taskgroup_id = taskgroup_id
         self.on_progress = on_progress
         self.index_of: dict[str, int] = {}
+        self.ready: deque[tuple[str, int]] = deque()
         self.submitted = 0
         self.completed = 0
         self.failed = 0
@@ -127,9 +129,9 @@ class BatchTracker:
             return self.delivered(BatchItem(index, run.run_id, error=exc))
         return self.delivered(BatchItem(index, run.run_id, result=result))
 
-    def to_fetch(self, event: Any) -> tuple[str, int] | BatchItem[Any] | None:
-        """For a group event: ``(run_id, index)`` of a completed run whose result should be fetched, an item for a
-        run that ended without a result, or ``None`` when there is nothing to do."""
+    def ended(self, event: Any) -> BatchItem[Any] | None:
+        """Read a group event: a completed run joins the queue of answers to fetch; a run that ended otherwise
+        becomes its item at once; anything else is ignored (``None``)."""
         if not isinstance(event, TaskRunEvent) or event.run.is_active:
             return None
         run = event.run
@@ -137,8 +139,29 @@ class BatchTracker:
         if index is None:
             return None
         if run.status == "completed":
-            return run.run_id, index
+            self.ready.append((run.run_id, index))
+            return None
         return self.delivered(BatchItem(index, run.run_id, error=TaskRunFailedError(run)))
+
+    def next_fetches(self, room: int) -> list[tuple[str, int]]:
+        """Up to ``room`` queued ``(run_id, index)`` pairs whose answers should be fetched now."""
+        return [self.ready.popleft() for _ in range(min(room, len(self.ready)))]
+
+    def worth_a_snapshot(self, threshold: int) -> bool:
+        """Once the group is idle: whether one snapshot with outputs should answer what is left, because more than
+        ``threshold`` answers are still queued or some runs were never reported. If so, the queue goes back to the
+        outstanding runs that the snapshot delivers."""
+        if len(self.ready) <= threshold and not self.index_of:
+            return False
+        while self.ready:
+            run_id, index = self.ready.popleft()
+            self.index_of[run_id] = index
+        return True
+
+    def release_remaining(self) -> None:
+        """Queue every run still outstanding for its result endpoint (the last resort)."""
+        self.ready.extend(self.index_of.items())
+        self.index_of.clear()
 
     def delivered(self, item: BatchItem[T]) -> BatchItem[T]:
         """Count an item on its way to the caller."""
@@ -149,15 +172,14 @@ class BatchTracker:
         self.report()
         return item
 
-    def take_remaining(self) -> list[tuple[str, int]]:
-        """Runs not yet seen ending, handed over for fetching (and forgotten here)."""
-        remaining = list(self.index_of.items())
-        self.index_of.clear()
-        return remaining
-
     @property
     def done(self) -> bool:
-        """Every submitted run has been accounted for (fetches may still be in flight)."""
+        """Every submitted run has been delivered or is being fetched."""
+        return not self.index_of and not self.ready
+
+    @property
+    def all_ended(self) -> bool:
+        """Every submitted run has been seen ending (its answer may still be queued)."""
         return not self.index_of
 
     def report(self) -> None:
@@ -272,29 +294,37 @@ def run_batch(
 
     with concurrent.futures.ThreadPoolExecutor(max_concurrency, thread_name_prefix="parallel-batch") as pool:
         pending: set[concurrent.futures.Future[BatchItem[Any]]] = set()
-        with client.task_groups.stream_events(tracker.taskgroup_id) as events:
-            for event in events:
-                action = tracker.to_fetch(event)
-                if isinstance(action, BatchItem):
-                    yield action
-                elif action is not None:
-                    if len(pending) >= max_concurrency:
-                        finished, pending = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
-                        yield from (tracker.delivered(f.result()) for f in finished)
-                    pending.add(pool.submit(fetch, *action))
+
+        def start() -> None:
+            for args in tracker.next_fetches(max_concurrency - len(pending)):
+                pending.add(pool.submit(fetch, *args))
+
+        def harvest(block: bool) -> list[BatchItem[Any]]:
+            nonlocal pending
+            if block:
+                finished, pending = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
+            else:
                 finished = {f for f in pending if f.done()}
                 pending -= finished
-                yield from (tracker.delivered(f.result()) for f in finished)
-                if tracker.done:
+            return [tracker.delivered(f.result()) for f in finished]
+
+        # Events are read as they come; completed runs queue for a bounded number of fetches.
+        with client.task_groups.stream_events(tracker.taskgroup_id) as events:
+            for event in events:
+                item = tracker.ended(event)
+                if item is not None:
+                    yield item
+                yield from harvest(block=False)
+                start()
+                if tracker.all_ended:
                     break
-        for future in concurrent.futures.as_completed(pending):
-            yield tracker.delivered(future.result())
-        # Runs the stream did not report: one snapshot with outputs, then the result endpoint for any still open.
-        if not tracker.done:
+        # The group is idle: a long queue (or runs never reported) is answered by one snapshot with outputs.
+        if tracker.worth_a_snapshot(max_concurrency):
             yield from client._iterate(_collect(client._core, tracker, output))
-        leftovers = [pool.submit(fetch, *left) for left in tracker.take_remaining()]
-        for future in concurrent.futures.as_completed(leftovers):
-            yield tracker.delivered(future.result())
+        tracker.release_remaining()
+        while pending or tracker.ready:
+            start()
+            yield from harvest(block=True)
 
 
 async def run_batch_async(
@@ -329,44 +359,48 @@ async def run_batch_async(
     tracker = box[0]
     if tracker.done:
         return
-    limit = asyncio.Semaphore(max_concurrency)
 
     async def fetch(run_id: str, index: int) -> BatchItem[Any]:
-        async with limit:
-            try:
-                result = parse_if_model(await client.task_runs.result(run_id), output)
-            except ParallelError as exc:
-                return BatchItem(index, run_id, error=exc)
-            return BatchItem(index, run_id, result=result)
+        try:
+            result = parse_if_model(await client.task_runs.result(run_id), output)
+        except ParallelError as exc:
+            return BatchItem(index, run_id, error=exc)
+        return BatchItem(index, run_id, result=result)
 
     pending: set[asyncio.Task[BatchItem[Any]]] = set()
+
+    def start() -> None:
+        for args in tracker.next_fetches(max_concurrency - len(pending)):
+            pending.add(asyncio.create_task(fetch(*args)))
+
+    async def harvest(block: bool) -> list[BatchItem[Any]]:
+        nonlocal pending
+        if block:
+            finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        else:
+            finished = {t for t in pending if t.done()}
+            pending -= finished
+        return [tracker.delivered(t.result()) for t in finished]
+
     try:
         async with client.task_groups.stream_events(tracker.taskgroup_id) as events:
             async for event in events:
-                action = tracker.to_fetch(event)
-                if isinstance(action, BatchItem):
-                    yield action
-                elif action is not None:
-                    if len(pending) >= max_concurrency:
-                        finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                        for task in finished:
-                            yield tracker.delivered(task.result())
-                    pending.add(asyncio.create_task(fetch(*action)))
-                finished = {t for t in pending if t.done()}
-                pending -= finished
-                for task in finished:
-                    yield tracker.delivered(task.result())
-                if tracker.done:
+                item = tracker.ended(event)
+                if item is not None:
+                    yield item
+                for item in await harvest(block=False):
+                    yield item
+                start()
+                if tracker.all_ended:
                     break
-        for next_done in asyncio.as_completed(pending):
-            yield tracker.delivered(await next_done)
-        if not tracker.done:
+        if tracker.worth_a_snapshot(max_concurrency):
             async for item in client._iterate(_collect(client._core, tracker, output)):
                 yield item
-        pending = {asyncio.create_task(fetch(*left)) for left in tracker.take_remaining()}
-        for next_done in asyncio.as_completed(pending):
-            yield tracker.delivered(await next_done)
-        pending = set()
+        tracker.release_remaining()
+        while pending or tracker.ready:
+            start()
+            for item in await harvest(block=True):
+                yield item
     finally:
         for task in pending:
             task.cancel()
