@@ -254,3 +254,15 @@ def test_run_stream_events_sends_beta_and_is_not_resumed(api: FakeAPI, kind: str
     assert isinstance(events[1], TaskRunEvent)
     assert events[1].output is not None
     assert api.requests[0].headers["parallel-beta"] == "events-sse-2025-07-24"
+
+
+def test_opening_a_stream_retries_server_errors(api: FakeAPI, kind: str) -> None:
+    api.on(
+        "GET",
+        f"{BASE}/events",
+        httpx.Response(503, headers={"retry-after": "2"}, json=error_body("busy")),
+        httpx.Response(200, content=sse(status_event(1, False))),
+    )
+    events = collect(api.client(kind).task_groups.stream_events(GROUP))
+    assert [e.event_id for e in events] == ["1"]
+    assert api.clock.sleeps == [2.0]

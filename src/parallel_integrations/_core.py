@@ -222,6 +222,16 @@ class Core:
         """Send once, retrying what is safe to retry. A creation request is re-sent only when the server cannot
         have acted on it (429, or a connection never established); otherwise ``_Ambiguous`` is raised."""
         request = self.build_request(method, path, body=body, params=params, betas=betas, read_timeout=read_timeout)
+        response = yield from self.send(request, creation=creation, long_poll=long_poll)
+        return parse(response.content)
+
+    def send(
+        self, request: httpx.Request, *, stream: bool = False, creation: bool = False, long_poll: bool = False
+    ) -> Flow[Any]:
+        """The one attempt loop: send ``request`` until it succeeds or a failure is not worth retrying, and return
+        the response (for ``stream``, the open stream handle). Retries connection errors, 408, 409, 429 and 5xx
+        with backoff; a long poll's 408 is the caller's to handle; a creation request is re-sent only when the
+        server cannot have acted on it (429, or a connection never established), else ``_Ambiguous`` is raised."""
         attempt = 0
         while True:
             if creation:
@@ -229,7 +239,7 @@ class Core:
                 if wait > 0:
                     yield Sleep(wait)
             try:
-                response = yield Send(request)
+                answer = yield Send(request, stream=stream)
             except APIConnectionError as exc:
                 if creation and exc.request_sent:
                     raise _Ambiguous(exc) from exc
@@ -238,8 +248,9 @@ class Core:
                 yield Sleep(self.policy.delay(attempt, None, self.rand))
                 attempt += 1
                 continue
+            response = answer.response if stream else answer
             if response.is_success:
-                return parse(response.content)
+                return answer
             error = self.status_error(response)
             code = response.status_code
             retryable = is_retryable_status(code, response.headers) and not (long_poll and code == 408)
@@ -504,7 +515,7 @@ class Core:
         while True:
             query = {**params, "last_event_id": last_id}
             request = self.build_request("GET", path, params=query, betas=betas, accept="text/event-stream")
-            handle = yield from self._open(request)
+            handle = yield from self.send(request, stream=True)
             decoder = SSEDecoder()
             parse_event = event_adapter().validate_json
             group_active = True
@@ -541,26 +552,6 @@ class Core:
                 if failures > self.config.max_retries:
                     return
                 yield Sleep(self.policy.delay(failures - 1, None, self.rand))
-
-    def _open(self, request: httpx.Request) -> Flow[Any]:
-        attempt = 0
-        while True:
-            try:
-                handle = yield Send(request, stream=True)
-            except APIConnectionError:
-                if attempt >= self.config.max_retries:
-                    raise
-                yield Sleep(self.policy.delay(attempt, None, self.rand))
-                attempt += 1
-                continue
-            response = handle.response
-            if response.is_success:
-                return handle
-            error = self.status_error(response)
-            if not is_retryable_status(response.status_code, response.headers) or attempt >= self.config.max_retries:
-                raise error
-            yield Sleep(self.policy.delay(attempt, response.headers, self.rand))
-            attempt += 1
 
 
 def _id(value: str) -> str:
