@@ -42,6 +42,8 @@ EXPECTED = {
     "OutputValidationError",
     "StreamError",
     "WebhookVerificationError",
+    "WebhookReplayError",
+    "WebhookReplayGuard",
     # models
     "APIWarning",
     "AutoSchema",
