@@ -93,6 +93,7 @@ def test_without_the_extra_the_import_error_names_it():
 
 def test_all_is_the_public_surface():
     assert set(package.__all__) == {
+        "ParallelQueryEngine",
         "ParallelSearchReader",
         "ParallelSearchRetriever",
         "ParallelTaskReader",

@@ -18,10 +18,12 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
         'parallel_integrations.llama_index needs llama-index-core: pip install "parallel-integrations[llama-index]"'
     ) from exc
 
+from .query_engine import ParallelQueryEngine
 from .readers import ParallelSearchReader, ParallelTaskReader
 from .retrievers import ParallelSearchRetriever
 
 __all__ = [
+    "ParallelQueryEngine",
     "ParallelSearchReader",
     "ParallelSearchRetriever",
     "ParallelTaskReader",
