@@ -97,6 +97,7 @@ def test_all_is_the_public_surface():
         "ParallelSearchReader",
         "ParallelSearchRetriever",
         "ParallelTaskReader",
+        "ParallelToolSpec",
     }
     for name in package.__all__:
         assert getattr(package, name).__doc__

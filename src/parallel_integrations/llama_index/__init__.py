@@ -21,10 +21,12 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 from .query_engine import ParallelQueryEngine
 from .readers import ParallelSearchReader, ParallelTaskReader
 from .retrievers import ParallelSearchRetriever
+from .tools import ParallelToolSpec
 
 __all__ = [
     "ParallelQueryEngine",
     "ParallelSearchReader",
     "ParallelSearchRetriever",
     "ParallelTaskReader",
+    "ParallelToolSpec",
 ]
