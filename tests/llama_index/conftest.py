@@ -7,7 +7,12 @@ import httpx
 import pytest
 from llama_index.core import Settings
 from llama_index.core.embeddings import MockEmbedding
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.events import BaseEvent
+from llama_index.core.instrumentation.span_handlers import SimpleSpanHandler
 from llama_index.core.llms import MockLLM
+from llama_index_instrumentation import get_dispatcher
+from pydantic import Field
 
 from parallel_integrations import AsyncParallelClient, ParallelClient
 
@@ -82,3 +87,30 @@ def recorded(emulator) -> Iterator[tuple[ParallelClient, Recorder]]:
     with ParallelClient(http_client=http) as client:
         yield client, recorder
     http.close()
+
+
+class Collect(BaseEventHandler):
+    """Keeps every instrumentation event it is sent."""
+
+    events: list[BaseEvent] = Field(default_factory=list)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "Collect"
+
+    def handle(self, event: BaseEvent, **kwargs: object) -> None:
+        self.events.append(event)
+
+
+@pytest.fixture
+def instrumented() -> Iterator[tuple[list[BaseEvent], SimpleSpanHandler]]:
+    """The events and spans of LlamaIndex's root dispatcher during the test (handlers removed afterwards)."""
+    handler, spans = Collect(), SimpleSpanHandler()
+    root = get_dispatcher()
+    root.add_event_handler(handler)
+    root.add_span_handler(spans)
+    try:
+        yield handler.events, spans
+    finally:
+        root.event_handlers.remove(handler)
+        root.span_handlers.remove(spans)

@@ -4,6 +4,7 @@ the API key kept out of every serialised form and every instrumentation event.""
 from __future__ import annotations
 
 import ast
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,33 @@ def test_all_is_the_public_surface():
     }
     for name in package.__all__:
         assert getattr(package, name).__doc__
+
+
+def test_clients_are_built_once_per_object_and_shared_by_sync_and_async(emulator, monkeypatch):
+    from parallel_integrations.llama_index import ParallelSearchReader, _clients
+
+    built: list[str] = []
+
+    class CountedClient(_clients.ParallelClient):
+        def __init__(self, *args, **kwargs):
+            built.append("sync")
+            super().__init__(*args, **kwargs)
+
+    class CountedAsyncClient(_clients.AsyncParallelClient):
+        def __init__(self, *args, **kwargs):
+            built.append("async")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(_clients, "ParallelClient", CountedClient)
+    monkeypatch.setattr(_clients, "AsyncParallelClient", CountedAsyncClient)
+    reader = ParallelSearchReader(max_results=1)
+    for _ in range(3):
+        reader.load_data("generators")
+
+    async def twice():
+        await reader.aload_data("generators")
+        await reader.aload_data("classes")
+
+    asyncio.run(twice())
+    asyncio.run(twice())  # a second event loop: the same async client (it keeps one pool per loop)
+    assert built == ["sync", "async"]

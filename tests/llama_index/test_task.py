@@ -7,10 +7,7 @@ import json
 
 import pytest
 from llama_index.core.base.response.schema import PydanticResponse, Response
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events import BaseEvent
 from llama_index.core.instrumentation.events.query import QueryEndEvent, QueryStartEvent
-from llama_index_instrumentation import get_dispatcher
 from pydantic import BaseModel, Field
 
 from parallel_integrations import AsyncParallelClient, OutputValidationError, ParallelValidationError
@@ -209,29 +206,8 @@ def test_an_answer_that_does_not_fit_the_class_raises(emulator, no_settings):
         ParallelQueryEngine(processor="lite", output=Statement).query(QUESTION)
 
 
-class Collect(BaseEventHandler):
-    events: list[BaseEvent] = Field(default_factory=list)
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "Collect"
-
-    def handle(self, event: BaseEvent, **kwargs) -> None:
-        self.events.append(event)
-
-
-@pytest.fixture
-def collected():
-    handler = Collect(events=[])
-    root = get_dispatcher()
-    root.add_event_handler(handler)
-    try:
-        yield handler.events
-    finally:
-        root.event_handlers.remove(handler)
-
-
-async def test_query_events_are_emitted_sync_and_async(emulator, no_settings, collected):
+async def test_query_events_are_emitted_sync_and_async(emulator, no_settings, instrumented):
+    collected, _ = instrumented
     engine = ParallelQueryEngine(processor="lite")
     response = engine.query(QUESTION)
     await engine.aquery(QUESTION)

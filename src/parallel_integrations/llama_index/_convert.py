@@ -8,12 +8,14 @@ picks, per kind of source, which metadata keys embeddings and the LLM leave out,
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from llama_index.core.schema import Document, NodeWithScore, TextNode
 
 from parallel_integrations import ParsedTaskRunResult, SearchResponse, TaskRunJsonOutput, TaskRunResult
 from parallel_integrations.documents import DocumentParts, MetadataValue, citation_documents, search_documents
+
+N = TypeVar("N", TextNode, Document)
 
 # Embeddings see the text and the title; ids, ranks and URLs would only add noise to the vectors.
 SEARCH_EMBED_EXCLUDED = ("source", "url", "publish_date", "rank", "search_id", "query")
@@ -33,18 +35,8 @@ def confidence_score(confidence: MetadataValue) -> float | None:
     return _CONFIDENCE_SCORES.get(confidence.lower()) if isinstance(confidence, str) else None
 
 
-def _document(parts: DocumentParts, embed_excluded: tuple[str, ...], llm_excluded: tuple[str, ...]) -> Document:
-    return Document(
-        id_=parts.id,
-        text=parts.text,
-        metadata=dict(parts.metadata),
-        excluded_embed_metadata_keys=list(embed_excluded),
-        excluded_llm_metadata_keys=list(llm_excluded),
-    )
-
-
-def _node(parts: DocumentParts, embed_excluded: tuple[str, ...], llm_excluded: tuple[str, ...]) -> TextNode:
-    return TextNode(
+def _wrap(kind: type[N], parts: DocumentParts, embed_excluded: tuple[str, ...], llm_excluded: tuple[str, ...]) -> N:
+    return kind(
         id_=parts.id,
         text=parts.text,
         metadata=dict(parts.metadata),
@@ -58,13 +50,13 @@ def _node(parts: DocumentParts, embed_excluded: tuple[str, ...], llm_excluded: t
 
 def search_result_documents(response: SearchResponse, query: str | None) -> list[Document]:
     """One ``Document`` per search result, in rank order, with the URL as its id."""
-    return [_document(p, SEARCH_EMBED_EXCLUDED, SEARCH_LLM_EXCLUDED) for p in search_documents(response, query)]
+    return [_wrap(Document, p, SEARCH_EMBED_EXCLUDED, SEARCH_LLM_EXCLUDED) for p in search_documents(response, query)]
 
 
 def search_result_nodes(response: SearchResponse, query: str | None) -> list[NodeWithScore]:
     """One ``NodeWithScore`` per search result: score ``1 / rank``, so it decreases with rank."""
     return [
-        NodeWithScore(node=_node(p, SEARCH_EMBED_EXCLUDED, SEARCH_LLM_EXCLUDED), score=1.0 / rank)
+        NodeWithScore(node=_wrap(TextNode, p, SEARCH_EMBED_EXCLUDED, SEARCH_LLM_EXCLUDED), score=1.0 / rank)
         for rank, p in enumerate(search_documents(response, query), 1)
     ]
 
@@ -84,7 +76,7 @@ def citation_nodes(result: TaskRunResult) -> list[NodeWithScore]:
     """One ``NodeWithScore`` per citation in the basis, scored by the confidence of the field it supports."""
     return [
         NodeWithScore(
-            node=_node(p, CITATION_EMBED_EXCLUDED, CITATION_LLM_EXCLUDED),
+            node=_wrap(TextNode, p, CITATION_EMBED_EXCLUDED, CITATION_LLM_EXCLUDED),
             score=confidence_score(p.metadata["confidence"]),
         )
         for p in citation_documents(result)
@@ -95,7 +87,7 @@ def task_documents(result: TaskRunResult, query: str | None, *, answer_as: str) 
     """Documents from a task result: one per citation, and the answer either as a document of its own placed
     first (``answer_as="document"``), or as ``metadata["answer"]`` of the first citation
     (``answer_as="metadata"``; a separate document when there is no citation)."""
-    documents = [_document(p, CITATION_EMBED_EXCLUDED, CITATION_LLM_EXCLUDED) for p in citation_documents(result)]
+    documents = [_wrap(Document, p, CITATION_EMBED_EXCLUDED, CITATION_LLM_EXCLUDED) for p in citation_documents(result)]
     answer = answer_text(result)
     if answer_as == "metadata" and documents:
         documents[0].metadata["answer"] = answer
@@ -108,7 +100,7 @@ def task_documents(result: TaskRunResult, query: str | None, *, answer_as: str) 
         "query": query,
     }
     parts = DocumentParts(id=f"{run.run_id}:answer", text=answer, metadata=metadata)
-    return [_document(parts, ANSWER_EMBED_EXCLUDED, ANSWER_LLM_EXCLUDED), *documents]
+    return [_wrap(Document, parts, ANSWER_EMBED_EXCLUDED, ANSWER_LLM_EXCLUDED), *documents]
 
 
 def input_text(value: Any) -> str:
