@@ -63,10 +63,16 @@ def test_search_queries_and_objective_both_reach_the_api(recorded):
     assert body["search_queries"] == ["functools.wraps"]  # one string is one query, never split
 
 
-def test_lazy_load_data_is_a_generator(emulator):
-    lazy = ParallelSearchReader(max_results=2).lazy_load_data("lambda expressions")
-    assert not isinstance(lazy, list)
+def test_lazy_loading_checks_at_once_and_searches_on_first_use(emulator):
+    reader = ParallelSearchReader(max_results=2)
+    lazy = reader.lazy_load_data("lambda expressions")
+    assert emulator.requests() == []
     assert len(list(lazy)) == 2
+    assert len(emulator.requests()) == 1
+    with pytest.raises(ParallelValidationError, match="objective"):
+        reader.lazy_load_data(objective=["not", "a", "string"])
+    with pytest.raises(ParallelValidationError, match="max_results"):
+        reader.alazy_load_data("lambda", max_results="2")
 
 
 async def test_async_loading_uses_the_async_client(emulator, refusing_sync_client):
@@ -125,6 +131,12 @@ def test_bad_settings_are_refused_at_construction(kwargs, field):
     with pytest.raises(ParallelValidationError) as caught:
         ParallelSearchReader(**kwargs)
     assert caught.value.field == field
+
+
+def test_a_misspelt_setting_is_refused():
+    with pytest.raises(ParallelValidationError) as caught:
+        ParallelSearchReader(api_key="k", max_result=5)
+    assert caught.value.field == "max_result"
 
 
 def test_key_or_client_not_both():

@@ -105,6 +105,16 @@ async def test_task_reader_async_uses_the_async_client(emulator, refusing_sync_c
     assert transport.calls == 0
 
 
+def test_structured_input_is_kept_as_json_in_the_answer_metadata(emulator):
+    reader = ParallelTaskReader(processor="lite", timeout=60)
+    answer = reader.load_data({"statement": "with", "language": "Python"})[0]
+    assert json.loads(answer.metadata["query"]) == {"statement": "with", "language": "Python"}
+    with pytest.raises(ParallelValidationError, match="input"):
+        reader.load_data(42)
+    with pytest.raises(ParallelValidationError, match="input"):
+        reader.lazy_load_data(None)  # checked before the iterator is returned
+
+
 def test_task_reader_serialises_without_a_class(emulator):
     reader = ParallelTaskReader(processor="lite", output=Statement, timeout=60)
     dumped = reader.to_dict()

@@ -114,3 +114,20 @@ def serialisable_output(value: Any) -> Any:
     if isinstance(value, type) and issubclass(value, BaseModel):
         return to_json_schema(value)
     return value
+
+
+def no_unknown_settings(kwargs: Mapping[str, Any]) -> None:
+    """Refuse keyword arguments a reader does not know, except ``is_remote``, which ``to_dict()`` writes (and
+    which is always true): a misspelt setting is an error, not silently ignored."""
+    unknown = sorted(set(kwargs) - {"is_remote"})
+    if unknown:
+        raise ParallelValidationError(unknown[0], "unknown setting")
+
+
+def task_input(field: str, value: object) -> Any:
+    """``value`` if a task run takes it as ``input``: a non-empty string, a mapping or a pydantic instance."""
+    if isinstance(value, str):
+        return required_text(field, value)
+    if isinstance(value, Mapping | BaseModel):
+        return value
+    raise ParallelValidationError(field, f"must be a string, a mapping or a pydantic instance (got {_kind(value)})")

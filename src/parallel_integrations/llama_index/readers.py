@@ -42,6 +42,8 @@ class ParallelSearchReader(BasePydanticReader):
         max_results: results per search, 1 to 40 (a ``load_data`` argument overrides it).
         max_chars_per_result: the excerpt budget of each result (at least 100).
         source_policy: ``{"include_domains": [...], "exclude_domains": [...]}``.
+
+    Any other keyword argument is refused (a misspelt setting), except ``is_remote``, which ``to_dict()`` holds.
     """
 
     is_remote: bool = True
@@ -64,6 +66,7 @@ class ParallelSearchReader(BasePydanticReader):
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        _checks.no_unknown_settings(kwargs)
         settings = SearchCall.checked(
             processor=processor,
             max_results=max_results,
@@ -75,7 +78,6 @@ class ParallelSearchReader(BasePydanticReader):
             max_results=settings.max_results,
             max_chars_per_result=settings.max_chars_per_result,
             source_policy=settings.source_policy,
-            **kwargs,
         )
         self._clients = Clients.resolve(api_key=api_key, base_url=base_url, client=client, async_client=async_client)
 
@@ -100,11 +102,12 @@ class ParallelSearchReader(BasePydanticReader):
         search_queries: list[str] | None = None,
         max_results: int | None = None,
     ) -> Iterator[Document]:
-        """Search, then yield one document per result, best first.
+        """An iterator that searches on first use, then yields one document per result, best first. The arguments
+        are checked at once.
 
         Args:
             objective: what to look for, in words (give this, ``search_queries``, or both).
-            search_queries: up to 5 keyword queries.
+            search_queries: up to 5 keyword queries (one string is one query).
             max_results: results for this call (default: the reader's setting, else the API's 10).
 
         Raises:
@@ -112,18 +115,26 @@ class ParallelSearchReader(BasePydanticReader):
             ParallelError: the API refused or could not be reached (a subclass per cause).
         """
         call = self._call(objective, search_queries, max_results)
-        yield from search_result_documents(self._clients.search(call), call.query)
 
-    async def alazy_load_data(  # type: ignore[override]
+        def documents() -> Iterator[Document]:
+            yield from search_result_documents(self._clients.search(call), call.query)
+
+        return documents()
+
+    def alazy_load_data(  # type: ignore[override]
         self,
         objective: str | None = None,
         search_queries: list[str] | None = None,
         max_results: int | None = None,
     ) -> AsyncIterator[Document]:
-        """Async :meth:`lazy_load_data`: ``async for document in reader.alazy_load_data(...)``."""
+        """Async :meth:`lazy_load_data`, on the async client: ``async for document in reader.alazy_load_data(...)``."""
         call = self._call(objective, search_queries, max_results)
-        for document in search_result_documents(await self._clients.asearch(call), call.query):
-            yield document
+
+        async def documents() -> AsyncIterator[Document]:
+            for document in search_result_documents(await self._clients.asearch(call), call.query):
+                yield document
+
+        return documents()
 
     def load_data(
         self,
@@ -162,6 +173,8 @@ class ParallelTaskReader(BasePydanticReader):
         timeout: seconds to wait for the run (``None``: as long as it takes).
         answer_as: where the answer goes, see above.
         api_key, base_url, client, async_client: as for :class:`ParallelSearchReader`.
+
+    Any other keyword argument is refused, as for :class:`ParallelSearchReader`.
     """
 
     is_remote: bool = True
@@ -188,12 +201,12 @@ class ParallelTaskReader(BasePydanticReader):
         answer_as: AnswerPlacement = "document",
         **kwargs: Any,
     ) -> None:
+        _checks.no_unknown_settings(kwargs)
         super().__init__(
             processor=_checks.required_text("processor", processor),
             output=_checks.task_output("output", output),
             timeout=_checks.optional_seconds("timeout", timeout),
             answer_as=_checks.choice("answer_as", answer_as, ("document", "metadata")),
-            **kwargs,
         )
         self._clients = Clients.resolve(api_key=api_key, base_url=base_url, client=client, async_client=async_client)
 
@@ -203,25 +216,36 @@ class ParallelTaskReader(BasePydanticReader):
         return "ParallelTaskReader"
 
     def _call(self, input: Any) -> TaskCall:
-        return TaskCall(input=input, processor=self.processor, output=self.output, timeout=self.timeout)
+        checked = _checks.task_input("input", input)
+        return TaskCall(input=checked, processor=self.processor, output=self.output, timeout=self.timeout)
 
     def lazy_load_data(self, input: Any) -> Iterator[Document]:
-        """Run the task on ``input`` (a question, or a mapping / pydantic instance for structured input), wait for
-        it, then yield the answer and citation documents.
+        """An iterator that runs the task on ``input`` (a question, or a mapping or pydantic instance for
+        structured input) on first use, waits for it, then yields the answer and citation documents. ``input``
+        is checked at once.
 
         Raises:
             ParallelValidationError: bad input (nothing was sent).
             TaskRunFailedError, TaskRunTimeoutError: the run failed, or outlived ``timeout``.
             ParallelError: the API refused or could not be reached.
         """
-        result = self._clients.execute(self._call(input))
-        yield from task_documents(result, input_text(input), answer_as=self.answer_as)
+        call = self._call(input)
 
-    async def alazy_load_data(self, input: Any) -> AsyncIterator[Document]:  # type: ignore[override]
-        """Async :meth:`lazy_load_data`."""
-        result = await self._clients.aexecute(self._call(input))
-        for document in task_documents(result, input_text(input), answer_as=self.answer_as):
-            yield document
+        def documents() -> Iterator[Document]:
+            yield from task_documents(self._clients.execute(call), input_text(input), answer_as=self.answer_as)
+
+        return documents()
+
+    def alazy_load_data(self, input: Any) -> AsyncIterator[Document]:  # type: ignore[override]
+        """Async :meth:`lazy_load_data`, on the async client: ``async for document in reader.alazy_load_data(...)``."""
+        call = self._call(input)
+
+        async def documents() -> AsyncIterator[Document]:
+            result = await self._clients.aexecute(call)
+            for document in task_documents(result, input_text(input), answer_as=self.answer_as):
+                yield document
+
+        return documents()
 
     def load_data(self, input: Any) -> list[Document]:
         """Run the task on ``input`` and return its documents (see :meth:`lazy_load_data`)."""

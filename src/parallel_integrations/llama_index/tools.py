@@ -137,7 +137,7 @@ class ParallelToolSpec(BaseToolSpec):
         """
 
         def work() -> str:
-            call = replace(self._task, input=_checks.required_text("input", input))
+            call = replace(self._task, input=_checks.task_input("input", input))
             return render_task_result(self._clients.execute(call), max_chars=self._max_chars)
 
         return self._guarded(work)
@@ -146,7 +146,7 @@ class ParallelToolSpec(BaseToolSpec):
         """Async :meth:`run_task`, same argument and text."""
 
         async def work() -> str:
-            call = replace(self._task, input=_checks.required_text("input", input))
+            call = replace(self._task, input=_checks.task_input("input", input))
             return render_task_result(await self._clients.aexecute(call), max_chars=self._max_chars)
 
         return await self._aguarded(work)
