@@ -1,0 +1,79 @@
+"""The API key never shows: not in a repr, a dump, a serialised object, a callback payload or a tool's output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.load import dumpd, dumps
+
+from parallel_integrations.langchain import ParallelSearchRetriever, ParallelSearchTool
+
+from .conftest import SECRET
+
+
+class Everything(BaseCallbackHandler):
+    """Keeps the text of every callback payload."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def _keep(self, *args: Any, **kwargs: Any) -> None:
+        self.seen.append(repr(args) + repr(kwargs))
+
+    on_retriever_start = on_retriever_end = on_retriever_error = _keep
+    on_tool_start = on_tool_end = on_tool_error = _keep
+    on_chain_start = on_chain_end = on_chain_error = _keep
+
+    def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._keep(name, data, **kwargs)
+
+
+def objects(secret: str) -> list[Any]:
+    return [
+        ParallelSearchRetriever(api_key=secret, k=2),
+        ParallelSearchTool(api_key=secret, max_results=2),
+    ]
+
+
+@pytest.mark.usefixtures("secret_env")
+@pytest.mark.parametrize("from_env", [False, True])
+def test_the_key_is_in_no_repr_or_dump(from_env: bool) -> None:
+    for thing in objects(SECRET) if not from_env else [ParallelSearchRetriever(), ParallelSearchTool()]:
+        assert thing.api_key.get_secret_value() == SECRET  # the key is really there
+        shown = [
+            repr(thing),
+            str(thing),
+            str(thing.model_dump()),
+            thing.model_dump_json(exclude={"args_schema"}),  # a class is not JSON
+            json.dumps(dumpd(thing), default=str),
+            dumps(thing),
+            repr(thing.sync_client()),
+        ]
+        for text in shown:
+            assert SECRET not in text
+
+
+def test_the_key_is_in_no_callback_payload_nor_the_output(secret_env: str) -> None:
+    handler = Everything()
+    retriever, tool = objects(SECRET)
+    docs = retriever.invoke("decorators", config={"callbacks": [handler]})
+    message = tool.invoke(
+        {"type": "tool_call", "id": "1", "name": "parallel_search", "args": {"objective": "decorators"}},
+        config={"callbacks": [handler]},
+    )
+    assert len(handler.seen) >= 4
+    assert docs
+    assert message.content
+    for text in [*handler.seen, repr(docs), message.content, repr(message.artifact)]:
+        assert SECRET not in text
+
+
+def test_the_key_is_not_in_an_error_message(secret_env: str) -> None:
+    tool = ParallelSearchTool(api_key=SECRET, base_url="http://127.0.0.1:9", max_retries=0)
+    message = tool.invoke({"type": "tool_call", "id": "1", "name": "parallel_search", "args": {"objective": "x"}})
+    assert message.status == "error"
+    assert SECRET not in message.content
