@@ -10,7 +10,12 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumpd, dumps
 
-from parallel_integrations.langchain import ParallelSearchRetriever, ParallelSearchTool
+from parallel_integrations.langchain import (
+    ParallelSearchRetriever,
+    ParallelSearchTool,
+    ParallelTaskTool,
+    ParallelToolkit,
+)
 
 from .conftest import SECRET
 
@@ -36,13 +41,16 @@ def objects(secret: str) -> list[Any]:
     return [
         ParallelSearchRetriever(api_key=secret, k=2),
         ParallelSearchTool(api_key=secret, max_results=2),
+        ParallelTaskTool(api_key=secret, processor="lite"),
+        ParallelToolkit(api_key=secret),
     ]
 
 
 @pytest.mark.usefixtures("secret_env")
 @pytest.mark.parametrize("from_env", [False, True])
 def test_the_key_is_in_no_repr_or_dump(from_env: bool) -> None:
-    for thing in objects(SECRET) if not from_env else [ParallelSearchRetriever(), ParallelSearchTool()]:
+    made = objects(SECRET) if not from_env else [ParallelSearchRetriever(), ParallelSearchTool(), ParallelTaskTool()]
+    for thing in made:
         assert thing.api_key.get_secret_value() == SECRET  # the key is really there
         shown = [
             repr(thing),
@@ -59,16 +67,20 @@ def test_the_key_is_in_no_repr_or_dump(from_env: bool) -> None:
 
 def test_the_key_is_in_no_callback_payload_nor_the_output(secret_env: str) -> None:
     handler = Everything()
-    retriever, tool = objects(SECRET)
+    retriever, search, task, _ = objects(SECRET)
     docs = retriever.invoke("decorators", config={"callbacks": [handler]})
-    message = tool.invoke(
+    found = search.invoke(
         {"type": "tool_call", "id": "1", "name": "parallel_search", "args": {"objective": "decorators"}},
         config={"callbacks": [handler]},
     )
-    assert len(handler.seen) >= 4
+    answer = task.invoke(
+        {"type": "tool_call", "id": "2", "name": "parallel_task", "args": {"input": "the with statement"}},
+        config={"callbacks": [handler]},
+    )
+    assert len(handler.seen) >= 8  # starts, ends and the two custom events
+    assert any("parallel_task_start" in text for text in handler.seen)
     assert docs
-    assert message.content
-    for text in [*handler.seen, repr(docs), message.content, repr(message.artifact)]:
+    for text in [*handler.seen, repr(docs)] + [m.content + repr(m.artifact) for m in (found, answer)]:
         assert SECRET not in text
 
 

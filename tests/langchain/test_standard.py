@@ -9,7 +9,7 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests, ToolsI
 from langchain_tests.unit_tests import ToolsUnitTests
 
 from parallel_integrations.emulator import RunningEmulator
-from parallel_integrations.langchain import ParallelSearchRetriever, ParallelSearchTool
+from parallel_integrations.langchain import ParallelSearchRetriever, ParallelSearchTool, ParallelTaskTool
 
 
 class OnEmulator:
@@ -55,4 +55,29 @@ class TestSearchToolUnit(OnEmulator, SearchToolParams, ToolsUnitTests):
 
 
 class TestSearchToolIntegration(OnEmulator, SearchToolParams, ToolsIntegrationTests):
+    pass
+
+
+class TaskToolParams:
+    @property
+    def tool_constructor(self) -> type[ParallelTaskTool]:
+        return ParallelTaskTool
+
+    @property
+    def tool_constructor_params(self) -> dict[str, Any]:
+        return {"processor": "lite", "output": "a one-paragraph answer"}
+
+    @property
+    def tool_invoke_params_example(self) -> dict[str, Any]:
+        return {"input": "What does the Python with statement do?"}
+
+
+class TestTaskToolUnit(OnEmulator, TaskToolParams, ToolsUnitTests):
+    @property
+    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+        env = {"PARALLEL_API_KEY": "sk-from-env", "PARALLEL_BASE_URL": "http://127.0.0.1:9"}
+        return env, {"processor": "core"}, {"api_key": "sk-from-env", "base_url": "http://127.0.0.1:9"}
+
+
+class TestTaskToolIntegration(OnEmulator, TaskToolParams, ToolsIntegrationTests):
     pass

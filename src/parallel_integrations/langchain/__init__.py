@@ -20,11 +20,16 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 
 from ._convert import basis_documents, search_documents
 from .retrievers import ParallelSearchRetriever
-from .tools import ParallelSearchTool
+from .toolkits import ParallelToolkit
+from .tools import ParallelSearchTool, ParallelTaskResultTool, ParallelTaskStartTool, ParallelTaskTool
 
 __all__ = [
     "ParallelSearchRetriever",
     "ParallelSearchTool",
+    "ParallelTaskResultTool",
+    "ParallelTaskStartTool",
+    "ParallelTaskTool",
+    "ParallelToolkit",
     "basis_documents",
     "search_documents",
 ]

@@ -11,18 +11,28 @@ and the typed response as the artifact. API errors reach the model as a readable
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from pydantic import BaseModel, Field
 
-from parallel_integrations import ParallelError, SearchResponse
-from parallel_integrations.documents import DEFAULT_CHAR_BUDGET, render_search
+from parallel_integrations import ParallelError, SearchResponse, TaskRun, TaskRunResult, TaskRunTimeoutError
+from parallel_integrations.documents import DEFAULT_CHAR_BUDGET, render_search, render_task_result
 
 from ._search import SearchSettings
+from ._tasks import TaskSettings
 
-__all__ = ["ParallelSearchInput", "ParallelSearchTool", "tool_error"]
+__all__ = [
+    "ParallelSearchInput",
+    "ParallelSearchTool",
+    "ParallelTaskInput",
+    "ParallelTaskResultInput",
+    "ParallelTaskResultTool",
+    "ParallelTaskStartTool",
+    "ParallelTaskTool",
+    "tool_error",
+]
 
 
 def tool_error(exc: ParallelError) -> ToolException:
@@ -103,3 +113,152 @@ class ParallelSearchTool(SearchSettings, BaseTool):
         except ParallelError as exc:
             raise tool_error(exc) from exc
         return render_search(response, max_chars=self.max_chars), response
+
+
+# --- task runs ----------------------------------------------------------------------------------------------------
+
+
+class ParallelTaskInput(BaseModel):
+    """What a model gives ``parallel_task`` and ``parallel_task_start``."""
+
+    input: str = Field(
+        description=(
+            "The research task, in natural language: what to find out, about whom or what, with the context a "
+            "researcher needs (full names, dates, places, what counts as a good source). One task per call."
+        )
+    )
+
+
+class ParallelTaskResultInput(BaseModel):
+    """What a model gives ``parallel_task_result``."""
+
+    run_id: str = Field(description="The run id that parallel_task_start returned (it starts with 'trun_').")
+
+
+class _TaskTool(TaskSettings, BaseTool):
+    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
+    max_chars: int = Field(
+        default=DEFAULT_CHAR_BUDGET, ge=200, strict=True, description="Length of the text the model reads."
+    )
+
+    def _answer(self, result: TaskRunResult) -> tuple[str, TaskRunResult]:
+        return render_task_result(result, max_chars=self.max_chars), result
+
+
+class ParallelTaskTool(_TaskTool):
+    """A web research task for an agent (tool name ``parallel_task``): the model gives ``input``, the tool waits
+    for the run and answers with each field's value, its citation numbers and confidence, then the numbered
+    sources with their URLs; the artifact is the typed result with its basis (``.parsed`` is an instance of
+    ``output`` when that is a pydantic class).
+
+    >>> tool = ParallelTaskTool(processor="base", output=CompanyProfile, run_timeout=600)
+
+    Progress is dispatched as custom events ``parallel_task_start`` (with the run id) and ``parallel_task_end``.
+
+    Args:
+        processor: the task processor (default ``"base"``).
+        output: a pydantic class, a JSON schema, a text description, or None (the API decides).
+        run_timeout: seconds to wait for the answer (None: as long as the run is active).
+        max_chars: size of the text the model reads.
+        api_key, base_url, timeout, max_retries, client, async_client: how to reach the API.
+    """
+
+    name: str = "parallel_task"
+    description: str = (
+        "Research a question on the web with Parallel and get an answer with citations. Describe the task fully "
+        "in `input`. Slower than a search (seconds to minutes) but answers from many sources; cite the URLs."
+    )
+    args_schema: ArgsSchema | None = ParallelTaskInput
+
+    def _run(self, input: str, run_manager: CallbackManagerForToolRun | None = None) -> tuple[str, TaskRunResult]:
+        try:
+            return self._answer(self._run_task(input))
+        except ParallelError as exc:
+            raise tool_error(exc) from exc
+
+    async def _arun(
+        self, input: str, run_manager: AsyncCallbackManagerForToolRun | None = None
+    ) -> tuple[str, TaskRunResult]:
+        try:
+            return self._answer(await self._arun_task(input))
+        except ParallelError as exc:
+            raise tool_error(exc) from exc
+
+
+class ParallelTaskStartTool(_TaskTool):
+    """Starts a research task without waiting (tool name ``parallel_task_start``): answers at once with the run id,
+    which the model passes to ``parallel_task_result`` later. The artifact is the queued :class:`TaskRun`. Takes
+    the settings of :class:`ParallelTaskTool`; dispatches ``parallel_task_start``."""
+
+    name: str = "parallel_task_start"
+    description: str = (
+        "Start a web research task with Parallel without waiting for it; returns a run id at once. Do other work, "
+        "then call parallel_task_result with that run id to get the answer with citations."
+    )
+    args_schema: ArgsSchema | None = ParallelTaskInput
+
+    def _run(self, input: str, run_manager: CallbackManagerForToolRun | None = None) -> tuple[str, TaskRun]:
+        try:
+            run = self._start(input)
+        except ParallelError as exc:
+            raise tool_error(exc) from exc
+        return _started(run), run
+
+    async def _arun(self, input: str, run_manager: AsyncCallbackManagerForToolRun | None = None) -> tuple[str, TaskRun]:
+        try:
+            run = await self._astart(input)
+        except ParallelError as exc:
+            raise tool_error(exc) from exc
+        return _started(run), run
+
+
+def _started(run: TaskRun) -> str:
+    return (
+        f"Started research run {run.run_id} (status: {run.status}). Call parallel_task_result with "
+        f'run_id="{run.run_id}" to get the answer; it can take from seconds to minutes.'
+    )
+
+
+def _still_running(exc: TaskRunTimeoutError) -> tuple[str, dict[str, Any]]:
+    text = (
+        f"Run {exc.run_id} is still running (checked for {exc.waited:.0f} s). Call parallel_task_result again "
+        "later with the same run_id."
+    )
+    return text, {"run_id": exc.run_id, "status": "running"}
+
+
+class ParallelTaskResultTool(_TaskTool):
+    """Fetches the answer of a run started by ``parallel_task_start`` (tool name ``parallel_task_result``). Waits
+    at most ``wait`` seconds: a finished run gives the answer with citations (artifact: the typed result); a run
+    still going gives a short note saying so (artifact: ``{"run_id", "status": "running"}``), and the model can
+    ask again. Give it the same ``output`` as the start tool to get typed artifacts; dispatches
+    ``parallel_task_end`` when the run has ended."""
+
+    name: str = "parallel_task_result"
+    description: str = (
+        "Get the answer of a research run started with parallel_task_start, given its run id. If the run is still "
+        "going it says so: call again later."
+    )
+    args_schema: ArgsSchema | None = ParallelTaskResultInput
+    wait: float = Field(default=5.0, ge=1, description="Seconds to wait for a running run before saying so.")
+
+    def _run(
+        self, run_id: str, run_manager: CallbackManagerForToolRun | None = None
+    ) -> tuple[str, TaskRunResult | dict[str, Any]]:
+        try:
+            return self._answer(self._finish(run_id, self.wait))
+        except TaskRunTimeoutError as exc:
+            return _still_running(exc)
+        except ParallelError as exc:
+            raise tool_error(exc) from exc
+
+    async def _arun(
+        self, run_id: str, run_manager: AsyncCallbackManagerForToolRun | None = None
+    ) -> tuple[str, TaskRunResult | dict[str, Any]]:
+        try:
+            return self._answer(await self._afinish(run_id, self.wait))
+        except TaskRunTimeoutError as exc:
+            return _still_running(exc)
+        except ParallelError as exc:
+            raise tool_error(exc) from exc
