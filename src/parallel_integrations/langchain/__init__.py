@@ -20,6 +20,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 
 from ._convert import basis_documents, search_documents
 from .retrievers import ParallelSearchRetriever
+from .runnables import ParallelTaskRunnable
 from .toolkits import ParallelToolkit
 from .tools import ParallelSearchTool, ParallelTaskResultTool, ParallelTaskStartTool, ParallelTaskTool
 
@@ -27,6 +28,7 @@ __all__ = [
     "ParallelSearchRetriever",
     "ParallelSearchTool",
     "ParallelTaskResultTool",
+    "ParallelTaskRunnable",
     "ParallelTaskStartTool",
     "ParallelTaskTool",
     "ParallelToolkit",

@@ -91,8 +91,11 @@ class TaskSettings(ClientSettings):
 
     # one run, announced ------------------------------------------------------------------------------------
 
+    def _create(self, input: str | dict[str, Any]) -> TaskRun:
+        return self.sync_client().task_runs.create(input, self.processor, task_spec=self._spec)
+
     def _start(self, input: str | dict[str, Any]) -> TaskRun:
-        run = self.sync_client().task_runs.create(input, self.processor, task_spec=self._spec)
+        run = self._create(input)
         emit(START_EVENT, start_data(run))
         return run
 
@@ -108,11 +111,14 @@ class TaskSettings(ClientSettings):
     def _run_task(self, input: str | dict[str, Any]) -> TaskRunResult:
         return self._finish(self._start(input).run_id, self.run_timeout)
 
-    async def _astart(self, input: str | dict[str, Any]) -> TaskRun:
+    async def _acreate(self, input: str | dict[str, Any]) -> TaskRun:
         client = self.async_client_or_none()
         if client is None:
-            return await run_in_executor(None, self._start, input)
-        run = await client.task_runs.create(input, self.processor, task_spec=self._spec)
+            return await run_in_executor(None, self._create, input)
+        return await client.task_runs.create(input, self.processor, task_spec=self._spec)
+
+    async def _astart(self, input: str | dict[str, Any]) -> TaskRun:
+        run = await self._acreate(input)
         await aemit(START_EVENT, start_data(run))
         return run
 
