@@ -246,3 +246,21 @@ def test_basis_documents_feed_a_vector_store(emulator: RunningEmulator) -> None:
         assert doc.page_content
         assert doc.id
         assert all(v is None or isinstance(v, str | int | float) for v in doc.metadata.values())
+
+
+@pytest.mark.parametrize(
+    ("settings", "field"),
+    [
+        ({"run_timeout": "5"}, "run_timeout"),
+        ({"run_timeout": 0}, "run_timeout"),
+        ({"timeout": "3"}, "timeout"),
+        ({"include_raw": "yes"}, "include_raw"),
+        ({"processor": None}, "processor"),
+        ({"batch_fetch_concurrency": 0}, "batch_fetch_concurrency"),
+        ({"output": 42}, "output"),
+    ],
+)
+def test_bad_settings_are_refused_naming_the_field(settings: dict[str, Any], field: str) -> None:
+    with pytest.raises(ParallelValidationError) as caught:
+        ParallelTaskRunnable(api_key="k", **settings)
+    assert caught.value.field.startswith(field)

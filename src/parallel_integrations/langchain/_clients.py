@@ -53,7 +53,7 @@ class ClientSettings(BaseModel):
     endpoints: Literal["seed", "current"] | None = Field(
         default=None, description="Which generation of API paths to call (see ParallelClient); PARALLEL_ENDPOINTS."
     )
-    timeout: float | None = Field(default=None, gt=0, description="Seconds allowed for one HTTP request.")
+    timeout: float | None = Field(default=None, gt=0, strict=True, description="Seconds allowed for one HTTP request.")
     max_retries: int | None = Field(default=None, ge=0, strict=True, description="Retries of a failed request.")
     client: ParallelClient | None = Field(default=None, exclude=True, repr=False, description="A client to use.")
     async_client: AsyncParallelClient | None = Field(
