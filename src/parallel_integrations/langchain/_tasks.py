@@ -79,7 +79,10 @@ class TaskSettings(ClientSettings):
         description="The answer's shape: a pydantic class, a JSON schema, a text description, or None (automatic).",
     )
     run_timeout: float | None = Field(
-        default=None, gt=0, strict=True, description="Seconds to wait for a run's answer (None: as long as the run is active)."
+        default=None,
+        gt=0,
+        strict=True,
+        description="Seconds to wait for a run's answer (None: as long as the run is active).",
     )
 
     _spec: TaskSpec | None = PrivateAttr(default=None)

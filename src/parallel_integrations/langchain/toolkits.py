@@ -38,7 +38,9 @@ class ParallelToolkit(ClientSettings, BaseToolkit):
     task_mode: Literal["wait", "start_and_fetch", "both"] = "wait"
     processor: str = Field(default="base", strict=True, description="The task processor.")
     output: OutputSpec = Field(default=None, description="The task answer's shape (pydantic class, schema, text).")
-    run_timeout: float | None = Field(default=None, gt=0, strict=True, description="Seconds parallel_task waits for an answer.")
+    run_timeout: float | None = Field(
+        default=None, gt=0, strict=True, description="Seconds parallel_task waits for an answer."
+    )
     result_wait: float = Field(default=5.0, ge=1, strict=True, description="Seconds parallel_task_result waits.")
     search_processor: str | None = Field(default=None, strict=True, description='Search processor: "base", "pro".')
     max_results: int = Field(default=5, ge=1, le=40, strict=True, description="Results per search.")

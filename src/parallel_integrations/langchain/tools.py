@@ -241,7 +241,9 @@ class ParallelTaskResultTool(_TaskTool):
         "going it says so: call again later."
     )
     args_schema: ArgsSchema | None = ParallelTaskResultInput
-    wait: float = Field(default=5.0, ge=1, strict=True, description="Seconds to wait for a running run before saying so.")
+    wait: float = Field(
+        default=5.0, ge=1, strict=True, description="Seconds to wait for a running run before saying so."
+    )
 
     def _run(
         self, run_id: str, run_manager: CallbackManagerForToolRun | None = None
