@@ -22,10 +22,7 @@ from parallel_integrations import (
 from parallel_integrations.emulator import RunningEmulator
 from parallel_integrations.langchain import ParallelTaskRunnable, basis_documents
 
-
-class Statement(BaseModel):
-    keyword: str = Field(description="the keyword that introduces the statement")
-    summary: str = Field(description="what the statement does, in one sentence")
+from .conftest import Statement
 
 
 class Strict(BaseModel):

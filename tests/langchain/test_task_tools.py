@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import ToolMessage
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from parallel_integrations import ParallelValidationError, SchemaError, TaskRun, TaskRunResult
 from parallel_integrations.emulator import RunningEmulator, Schedule
@@ -22,10 +22,7 @@ from parallel_integrations.langchain import (
     ParallelToolkit,
 )
 
-
-class Statement(BaseModel):
-    keyword: str = Field(description="the keyword that introduces the statement")
-    summary: str = Field(description="what the statement does, in one sentence")
+from .conftest import Statement
 
 
 def call(name: str, **args: Any) -> dict[str, Any]:
@@ -190,3 +187,12 @@ def test_toolkit_end_to_end(emulator: RunningEmulator) -> None:
     search, task = ParallelToolkit(output=Statement, max_results=2).get_tools()
     assert isinstance(search.invoke(call("parallel_search", objective="decorators")).artifact.results[0].url, str)
     assert task.invoke(call("parallel_task", input="the del statement")).artifact.parsed.keyword == "del"
+
+
+@pytest.mark.parametrize("tool_class", [ParallelTaskTool, ParallelTaskStartTool])
+def test_a_connection_failure_is_an_error_tool_message(tool_class: type[ParallelTaskTool]) -> None:
+    tool = tool_class(api_key="k", base_url="http://127.0.0.1:9", max_retries=0)
+    message = tool.invoke(call(tool.name, input="anything"))
+    assert isinstance(message, ToolMessage)
+    assert message.status == "error"
+    assert "APIConnectionError" in message.content

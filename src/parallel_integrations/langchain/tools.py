@@ -10,7 +10,8 @@ and the typed response as the artifact. API errors reach the model as a readable
 
 # No ``from __future__ import annotations`` here: BaseTool.run reads the type hints of ``_run`` on every call, and
 # string annotations would be compiled each time (about 200 µs a call).
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -31,6 +32,7 @@ __all__ = [
     "ParallelTaskResultTool",
     "ParallelTaskStartTool",
     "ParallelTaskTool",
+    "errors_for_the_model",
     "tool_error",
 ]
 
@@ -38,6 +40,25 @@ __all__ = [
 def tool_error(exc: ParallelError) -> ToolException:
     """An API or input error as the message a model reads (the error's own text never holds the key)."""
     return ToolException(f"Parallel API error ({type(exc).__name__}): {exc}")
+
+
+@contextmanager
+def errors_for_the_model() -> Iterator[None]:
+    """Turn the package's errors into ``ToolException``, which ``handle_tool_error`` shows the model."""
+    try:
+        yield
+    except ParallelError as exc:
+        raise tool_error(exc) from exc
+
+
+class _ParallelTool(BaseTool):
+    """What every Parallel tool shares: text and artifact, readable errors, a text budget."""
+
+    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
+    max_chars: int = Field(
+        default=DEFAULT_CHAR_BUDGET, ge=200, strict=True, description="Length of the text the model reads."
+    )
 
 
 class ParallelSearchInput(BaseModel):
@@ -59,7 +80,7 @@ class ParallelSearchInput(BaseModel):
     )
 
 
-class ParallelSearchTool(SearchSettings, BaseTool):
+class ParallelSearchTool(SearchSettings, _ParallelTool):
     """Web search for an agent (tool name ``parallel_search``).
 
     The model gives an ``objective`` and optional ``search_queries``; the tool answers with numbered results (title,
@@ -82,13 +103,7 @@ class ParallelSearchTool(SearchSettings, BaseTool):
         "queries. Returns numbered sources, each with its title, URL and relevant excerpts: cite the URLs you use."
     )
     args_schema: ArgsSchema | None = ParallelSearchInput
-    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
-    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
-
     max_results: int = Field(default=5, ge=1, le=40, strict=True, description="Results per search (1 to 40).")
-    max_chars: int = Field(
-        default=DEFAULT_CHAR_BUDGET, ge=200, strict=True, description="Length of the text the model reads."
-    )
 
     def _run(
         self,
@@ -96,10 +111,8 @@ class ParallelSearchTool(SearchSettings, BaseTool):
         search_queries: list[str] | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, SearchResponse]:
-        try:
+        with errors_for_the_model():
             response = self._search(objective, search_queries, self.max_results)
-        except ParallelError as exc:
-            raise tool_error(exc) from exc
         return render_search(response, max_chars=self.max_chars), response
 
     async def _arun(
@@ -108,10 +121,8 @@ class ParallelSearchTool(SearchSettings, BaseTool):
         search_queries: list[str] | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, SearchResponse]:
-        try:
+        with errors_for_the_model():
             response = await self._asearch(objective, search_queries, self.max_results)
-        except ParallelError as exc:
-            raise tool_error(exc) from exc
         return render_search(response, max_chars=self.max_chars), response
 
 
@@ -135,12 +146,7 @@ class ParallelTaskResultInput(BaseModel):
     run_id: str = Field(description="The run id that parallel_task_start returned (it starts with 'trun_').")
 
 
-class _TaskTool(TaskSettings, BaseTool):
-    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
-    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
-    max_chars: int = Field(
-        default=DEFAULT_CHAR_BUDGET, ge=200, strict=True, description="Length of the text the model reads."
-    )
+class _TaskTool(TaskSettings, _ParallelTool):
 
     def _answer(self, result: TaskRunResult) -> tuple[str, TaskRunResult]:
         return render_task_result(result, max_chars=self.max_chars), result
@@ -172,18 +178,14 @@ class ParallelTaskTool(_TaskTool):
     args_schema: ArgsSchema | None = ParallelTaskInput
 
     def _run(self, input: str, run_manager: CallbackManagerForToolRun | None = None) -> tuple[str, TaskRunResult]:
-        try:
+        with errors_for_the_model():
             return self._answer(self._run_task(input))
-        except ParallelError as exc:
-            raise tool_error(exc) from exc
 
     async def _arun(
         self, input: str, run_manager: AsyncCallbackManagerForToolRun | None = None
     ) -> tuple[str, TaskRunResult]:
-        try:
+        with errors_for_the_model():
             return self._answer(await self._arun_task(input))
-        except ParallelError as exc:
-            raise tool_error(exc) from exc
 
 
 class ParallelTaskStartTool(_TaskTool):
@@ -199,17 +201,13 @@ class ParallelTaskStartTool(_TaskTool):
     args_schema: ArgsSchema | None = ParallelTaskInput
 
     def _run(self, input: str, run_manager: CallbackManagerForToolRun | None = None) -> tuple[str, TaskRun]:
-        try:
+        with errors_for_the_model():
             run = self._start(input)
-        except ParallelError as exc:
-            raise tool_error(exc) from exc
         return _started(run), run
 
     async def _arun(self, input: str, run_manager: AsyncCallbackManagerForToolRun | None = None) -> tuple[str, TaskRun]:
-        try:
+        with errors_for_the_model():
             run = await self._astart(input)
-        except ParallelError as exc:
-            raise tool_error(exc) from exc
         return _started(run), run
 
 
@@ -248,19 +246,17 @@ class ParallelTaskResultTool(_TaskTool):
     def _run(
         self, run_id: str, run_manager: CallbackManagerForToolRun | None = None
     ) -> tuple[str, TaskRunResult | dict[str, Any]]:
-        try:
-            return self._answer(self._finish(run_id, self.wait))
-        except TaskRunTimeoutError as exc:
-            return _still_running(exc)
-        except ParallelError as exc:
-            raise tool_error(exc) from exc
+        with errors_for_the_model():
+            try:
+                return self._answer(self._finish(run_id, self.wait))
+            except TaskRunTimeoutError as exc:
+                return _still_running(exc)
 
     async def _arun(
         self, run_id: str, run_manager: AsyncCallbackManagerForToolRun | None = None
     ) -> tuple[str, TaskRunResult | dict[str, Any]]:
-        try:
-            return self._answer(await self._afinish(run_id, self.wait))
-        except TaskRunTimeoutError as exc:
-            return _still_running(exc)
-        except ParallelError as exc:
-            raise tool_error(exc) from exc
+        with errors_for_the_model():
+            try:
+                return self._answer(await self._afinish(run_id, self.wait))
+            except TaskRunTimeoutError as exc:
+                return _still_running(exc)
