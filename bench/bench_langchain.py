@@ -16,6 +16,10 @@ Run: ``.venv/bin/python bench/bench_langchain.py [--calls N] [--warmup W] [--rou
 3. **Batch requests**: ``ParallelTaskRunnable.batch`` of N inputs (default 1,000) against the emulator, requests
    counted by route from its request log (the suite asserts the count; here it is shown with the wall time).
 
+4. **Side by side** (``--compare``): ``langchain-parallel`` 0.5.0, in its own virtualenv under
+   ``~/.cache/parallel-integrations-bench/`` (made on first use: it pins its own versions), against the same
+   server: its retriever and search tool (both on ``/v1/search``) and its SDK's ``search``, next to ours.
+
 Figures only: nothing here asserts a timing.
 """
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import statistics
@@ -31,6 +36,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from _server import BenchServer
@@ -221,6 +227,93 @@ def _route(method: str, path: str) -> str:
     return f"{method} {'/'.join(parts)}"
 
 
+# --- 4. side by side with langchain-parallel ---------------------------------------------------------------------
+
+OTHER = "langchain-parallel==0.5.0"
+OTHER_VENV = Path.home() / ".cache" / "parallel-integrations-bench" / "langchain-parallel-0.5.0"
+
+# Runs in the other package's own virtualenv (it pins its own parallel-web); prints medians in µs as JSON.
+OTHER_SCRIPT = """
+import json, statistics, sys, time
+from langchain_parallel import ParallelSearchRetriever, ParallelWebSearchTool
+from parallel import Parallel
+url, calls, warmup, objective = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+sdk = Parallel(api_key="bench-key", base_url=url)
+retriever = ParallelSearchRetriever(api_key="bench-key", base_url=url, max_results=10, objective=objective)
+tool = ParallelWebSearchTool(api_key="bench-key", base_url=url)
+args = {"objective": objective, "search_queries": [objective], "max_results": 10}
+cases = {
+    "SDK Parallel.search (its floor)": lambda: sdk.search(objective=objective, search_queries=[objective],
+                                                          advanced_settings={"max_results": 10}),
+    "ParallelSearchRetriever.invoke": lambda: retriever.invoke(objective),
+    "ParallelWebSearchTool.invoke(args)": lambda: tool.invoke(args),
+}
+assert len(retriever.invoke(objective)) == 10
+out = {}
+for name, case in cases.items():
+    for _ in range(warmup):
+        case()
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter_ns()
+        case()
+        samples.append(time.perf_counter_ns() - start)
+    out[name] = statistics.median(samples) / 1000
+print(json.dumps(out))
+"""
+
+
+def other_python() -> Path:
+    """The other package's interpreter, its virtualenv made on first use (it pins versions of its own)."""
+    python = OTHER_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"  creating {OTHER_VENV} and installing {OTHER} (once)...")
+        subprocess.run([sys.executable, "-m", "venv", str(OTHER_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", OTHER], check=True, stderr=subprocess.DEVNULL)
+    return python
+
+
+def side_by_side(calls: int, warmup: int) -> None:
+    from parallel_integrations.langchain import ParallelSearchRetriever, ParallelSearchTool
+
+    python = other_python()
+    with BenchServer("threading") as server:
+        client = ParallelClient(API_KEY, base_url=server.url)
+        retriever = ParallelSearchRetriever(client=client, k=10)
+        tool = ParallelSearchTool(client=client, max_results=10, max_chars=100_000)
+        ours: dict[str, Callable[[], Any]] = {
+            "ParallelClient.search (our floor)": lambda: client.search(OBJECTIVE, max_results=10),
+            "ParallelSearchRetriever.invoke": lambda: retriever.invoke(OBJECTIVE),
+            "ParallelSearchTool.invoke(args)": lambda: tool.invoke({"objective": OBJECTIVE}),
+        }
+        mine: dict[str, list[float]] = {name: [] for name in ours}
+        theirs: dict[str, list[float]] = {}
+        for _ in range(2):  # take turns, so drift on the shared machine hits both
+            for name, case in ours.items():
+                for _ in range(warmup):
+                    case()
+                samples = []
+                for _ in range(calls):
+                    start = time.perf_counter_ns()
+                    case()
+                    samples.append(time.perf_counter_ns() - start)
+                mine[name].append(statistics.median(samples) / 1000)
+            done = subprocess.run(
+                [str(python), "-c", OTHER_SCRIPT, server.url, str(calls), str(warmup), OBJECTIVE],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            for name, value in json.loads(done.stdout).items():
+                theirs.setdefault(name, []).append(value)
+        client.close()
+    print(f"\n4. side by side with {OTHER} (its own venv), same server, {calls} calls x 2 turns, median µs per call")
+    for label, figures in (("parallel-integrations", mine), (OTHER, theirs)):
+        print(f"  {label}")
+        for name, values in figures.items():
+            print(f"    {name:<46} {statistics.median(values):>8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=2000, help="timed calls per contender (default 2000)")
@@ -229,6 +322,11 @@ def main() -> None:
     parser.add_argument("--import-runs", type=int, default=15, help="fresh processes per import case (default 15)")
     parser.add_argument("--batch-size", type=int, default=1000, help="inputs of the batch (default 1000)")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: calls, import, batch")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help=f"also run {OTHER} side by side (installs it once in {OTHER_VENV})",
+    )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
 
@@ -239,7 +337,8 @@ def main() -> None:
         imports(args.import_runs)
     if "batch" not in skip:
         batch_requests(args.batch_size)
-    print("\nlangchain-parallel 0.5.0 side by side: not measured (see bench/README.md).")
+    if args.compare:
+        side_by_side(max(200, args.calls // 4), max(20, args.warmup // 4))
 
 
 if __name__ == "__main__":
