@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from parallel_integrations import (
     APIConnectionError,
     OutputValidationError,
+    ParallelClient,
     ParallelValidationError,
     TaskRunFailedError,
     TaskRunResult,
@@ -261,3 +262,13 @@ def test_bad_settings_are_refused_naming_the_field(settings: dict[str, Any], fie
     with pytest.raises(ParallelValidationError) as caught:
         ParallelTaskRunnable(api_key="k", **settings)
     assert caught.value.field.startswith(field)
+
+
+async def test_abatch_with_only_a_sync_client(emulator: RunningEmulator) -> None:
+    emulator.script_failure("doomed")
+    with ParallelClient() as client:
+        runnable = ParallelTaskRunnable(client=client, output=Statement)
+        answers = await runnable.abatch(["the if statement", "doomed"], return_exceptions=True)
+        assert answers[0].keyword == "if"
+        assert isinstance(answers[1], TaskRunFailedError)
+        assert (await runnable.ainvoke("the for statement")).keyword == "for"

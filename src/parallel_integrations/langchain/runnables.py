@@ -105,7 +105,7 @@ class ParallelTaskRunnable(TaskSettings, RunnableSerializable[TaskInput, Any]):
         return merge_configs(ensure_config(config), {"metadata": metadata})
 
     def _shape(self, result: _Result) -> Any:
-        value = result.parsed if is_model_class(self.output) else result.output.content  # type: ignore[attr-defined]
+        value = getattr(result, "parsed", None) if is_model_class(self.output) else result.output.content
         return {"raw": result, "parsed": value, "parsing_error": None} if self.include_raw else value
 
     def _parsing_failed(self, error: OutputValidationError) -> Any:
@@ -215,8 +215,11 @@ class ParallelTaskRunnable(TaskSettings, RunnableSerializable[TaskInput, Any]):
         if not inputs:
             return
         client = self.async_client_or_none()
-        if client is None:  # only a sync client was given: run the sync batch in a worker thread
-            done = await run_in_executor(None, lambda: list(self.batch_as_completed(inputs, config, **kwargs)))
+        if client is None:
+            # Only a sync client was given: the sync batch runs in a worker thread, and its answers come at the end.
+            done = await run_in_executor(
+                None, lambda: list(self.batch_as_completed(inputs, config, return_exceptions=return_exceptions))
+            )
             for pair in done:
                 yield pair
             return
