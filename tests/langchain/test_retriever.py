@@ -166,3 +166,11 @@ def test_clients_are_built_once_per_object(emulator: RunningEmulator) -> None:
     first = retriever.sync_client()
     retriever.batch(["a", "b", "c", "d"], config={"max_concurrency": 4})
     assert retriever.sync_client() is first
+
+
+@pytest.mark.parametrize("query", ["", "   ", 3])
+def test_an_empty_or_non_string_query_is_refused(query: Any) -> None:
+    recorder = Recorder()
+    with pytest.raises(ParallelValidationError, match=r"^query: "):
+        injected(recorder).invoke(query)
+    assert recorder.bodies == []

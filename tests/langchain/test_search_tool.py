@@ -93,3 +93,10 @@ def test_without_error_handling_the_exception_propagates() -> None:
     )
     with pytest.raises(ToolException, match="APIConnectionError"):
         tool.invoke({"objective": "anything"})
+
+
+@pytest.mark.parametrize(("args", "field"), [({"objective": 5}, "objective"), ({"search_queries": ["a"]}, "objective")])
+def test_arguments_that_do_not_fit_the_schema_are_explained_to_the_model(args: dict[str, object], field: str) -> None:
+    message = ParallelSearchTool(api_key="k").invoke(call(args))
+    assert message.status == "error"
+    assert message.content.startswith(f"Invalid arguments ({field}: ")

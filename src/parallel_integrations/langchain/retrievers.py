@@ -49,8 +49,9 @@ class ParallelSearchRetriever(SearchSettings, BaseRetriever):
         k = options.get("k", self.k)
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_RESULTS:
             raise ParallelValidationError("k", f"an integer from 1 to {MAX_RESULTS} (got {k!r})", limit=MAX_RESULTS)
-        if not isinstance(query, str):
-            raise ParallelValidationError("query", f"a string (got {type(query).__name__})")
+        if not isinstance(query, str) or not query.strip():
+            shown = type(query).__name__ if not isinstance(query, str) else "an empty string"
+            raise ParallelValidationError("query", f"a non-empty string (got {shown})")
         objective = query if self.query_as != "search_queries" else None
         queries = [query] if self.query_as != "objective" else None
         return objective, queries, k

@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+from pydantic.v1 import ValidationError as ValidationErrorV1  # what BaseTool's signature names (already imported)
 
 from parallel_integrations import ParallelError, SearchResponse, TaskRun, TaskRunResult, TaskRunTimeoutError
 from parallel_integrations.documents import DEFAULT_CHAR_BUDGET, render_search, render_task_result
@@ -33,6 +34,7 @@ __all__ = [
     "ParallelTaskStartTool",
     "ParallelTaskTool",
     "errors_for_the_model",
+    "explain_invalid_arguments",
     "tool_error",
 ]
 
@@ -51,11 +53,22 @@ def errors_for_the_model() -> Iterator[None]:
         raise tool_error(exc) from exc
 
 
+def explain_invalid_arguments(exc: ValidationError | ValidationErrorV1) -> str:
+    """Arguments that do not fit the tool's schema, as a message the model can act on."""
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'arguments'}: {error['msg']}" for error in exc.errors()
+    )
+    return f"Invalid arguments ({problems}). Fix them and call the tool again."
+
+
 class _ParallelTool(BaseTool):
     """What every Parallel tool shares: text and artifact, readable errors, a text budget."""
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
+    handle_validation_error: bool | str | Callable[[ValidationError | ValidationErrorV1], str] | None = (
+        explain_invalid_arguments
+    )
     max_chars: int = Field(
         default=DEFAULT_CHAR_BUDGET, ge=200, strict=True, description="Length of the text the model reads."
     )
@@ -147,7 +160,6 @@ class ParallelTaskResultInput(BaseModel):
 
 
 class _TaskTool(TaskSettings, _ParallelTool):
-
     def _answer(self, result: TaskRunResult) -> tuple[str, TaskRunResult]:
         return render_task_result(result, max_chars=self.max_chars), result
 
