@@ -272,3 +272,56 @@ async def test_abatch_with_only_a_sync_client(emulator: RunningEmulator) -> None
         assert answers[0].keyword == "if"
         assert isinstance(answers[1], TaskRunFailedError)
         assert (await runnable.ainvoke("the for statement")).keyword == "for"
+
+
+def test_input_and_output_types() -> None:
+    assert ParallelTaskRunnable(api_key="k", output=Statement).OutputType is Statement
+    assert ParallelTaskRunnable(api_key="k", output=Statement, include_raw=True).OutputType == dict[str, Any]
+    assert ParallelTaskRunnable(api_key="k", output={"type": "text"}).OutputType is str
+    assert ParallelTaskRunnable(api_key="k").OutputType == dict[str, Any] | str
+    schema = ParallelTaskRunnable(api_key="k").get_input_jsonschema()
+    assert {"type": "string"} in schema["anyOf"]
+
+
+async def test_async_parsing_error_with_include_raw(emulator: RunningEmulator) -> None:
+    emulator.script_output("how many?", {"count": "many"})
+    answer = await ParallelTaskRunnable(output=Strict, include_raw=True).ainvoke("how many?")
+    assert isinstance(answer["parsing_error"], OutputValidationError)
+
+
+async def test_an_async_failure_to_create_is_traced() -> None:
+    handler = Runs()
+    runnable = ParallelTaskRunnable(api_key="k", base_url="http://127.0.0.1:9", max_retries=0)
+    with pytest.raises(APIConnectionError):
+        await runnable.ainvoke("anything", config={"callbacks": [handler]})
+    assert len(handler.errors) == 1
+
+
+def test_batch_as_completed_raises_a_failure_and_ends_every_run(emulator: RunningEmulator) -> None:
+    emulator.script_failure("doomed")
+    handler = Runs()
+    answers = ParallelTaskRunnable(output=Statement).batch_as_completed(
+        ["doomed", "the if statement"], config={"callbacks": [handler]}
+    )
+    with pytest.raises(TaskRunFailedError):
+        list(answers)
+    assert len(handler.starts) == 2
+    assert len(handler.ends) + len(handler.errors) == 2
+
+
+async def test_abatch_failures_raise_or_come_back(emulator: RunningEmulator) -> None:
+    emulator.script_failure("doomed")
+    runnable = ParallelTaskRunnable(output=Statement)
+    answers = await runnable.abatch(["doomed", "the if statement"], return_exceptions=True)
+    assert isinstance(answers[0], TaskRunFailedError)
+    with pytest.raises(TaskRunFailedError):
+        await runnable.abatch(["doomed", "the if statement"])
+    assert await runnable.abatch([]) == []
+
+
+def test_a_group_that_cannot_be_created_fails_every_run() -> None:
+    handler = Runs()
+    runnable = ParallelTaskRunnable(api_key="k", base_url="http://127.0.0.1:9", max_retries=0)
+    with pytest.raises(APIConnectionError):
+        runnable.batch(["a", "b"], config={"callbacks": [handler]})
+    assert len(handler.errors) == 2

@@ -196,3 +196,11 @@ def test_a_connection_failure_is_an_error_tool_message(tool_class: type[Parallel
     assert isinstance(message, ToolMessage)
     assert message.status == "error"
     assert "APIConnectionError" in message.content
+
+
+async def test_fetch_says_still_running_async(emulator: RunningEmulator) -> None:
+    emulator.set_schedule(Schedule(queued=0, running=math.inf))
+    started = await ParallelTaskStartTool().ainvoke(call("parallel_task_start", input="the match statement"))
+    pending = await ParallelTaskResultTool(wait=1).ainvoke(call("parallel_task_result", run_id=started.artifact.run_id))
+    assert "still running" in pending.content
+    assert pending.artifact["status"] == "running"

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from parallel_integrations import (
+    AutoSchema,
     JsonSchema,
     OutputValidationError,
     ParsedTaskRunResult,
@@ -28,7 +29,8 @@ __all__ = ["OutputSpec", "parse_result", "task_spec"]
 
 OutputSpec = type[BaseModel] | dict[str, Any] | str | None
 """What ``output=`` takes: a pydantic class, a JSON schema (bare, or ``{"type": "json", "json_schema": ...}``), a
-text description (or ``{"type": "text", "description": ...}``), or ``None`` for the API's automatic output."""
+text description (or ``{"type": "text", "description": ...}``), or ``None`` (or ``{"type": "auto"}``) for the API's
+automatic output."""
 
 
 def is_model_class(output: Any) -> bool:
@@ -44,7 +46,12 @@ def task_spec(output: Any) -> TaskSpec | None:
     if isinstance(output, str):
         return TaskSpec(output_schema=TextSchema(description=output))
     if isinstance(output, Mapping) and output.get("type") == "text":
-        return TaskSpec(output_schema=TextSchema(description=output.get("description")))
+        description = output.get("description")
+        if description is not None and not isinstance(description, str):
+            raise SchemaError("output.description", f"a string (got {type(description).__name__})")
+        return TaskSpec(output_schema=TextSchema(description=description))
+    if isinstance(output, Mapping) and output.get("type") == "auto":
+        return TaskSpec(output_schema=AutoSchema())
     if isinstance(output, Mapping) and output.get("type") == "json":
         schema = output.get("json_schema")
         if not isinstance(schema, Mapping):
