@@ -13,6 +13,7 @@ from langchain_core.load import dumpd, dumps
 from parallel_integrations.langchain import (
     ParallelSearchRetriever,
     ParallelSearchTool,
+    ParallelTaskRunnable,
     ParallelTaskTool,
     ParallelToolkit,
 )
@@ -43,6 +44,7 @@ def objects(secret: str) -> list[Any]:
         ParallelSearchTool(api_key=secret, max_results=2),
         ParallelTaskTool(api_key=secret, processor="lite"),
         ParallelToolkit(api_key=secret),
+        ParallelTaskRunnable(api_key=secret, output="a short answer"),
     ]
 
 
@@ -67,7 +69,7 @@ def test_the_key_is_in_no_repr_or_dump(from_env: bool) -> None:
 
 def test_the_key_is_in_no_callback_payload_nor_the_output(secret_env: str) -> None:
     handler = Everything()
-    retriever, search, task, _ = objects(SECRET)
+    retriever, search, task, _, runnable = objects(SECRET)
     docs = retriever.invoke("decorators", config={"callbacks": [handler]})
     found = search.invoke(
         {"type": "tool_call", "id": "1", "name": "parallel_search", "args": {"objective": "decorators"}},
@@ -77,7 +79,9 @@ def test_the_key_is_in_no_callback_payload_nor_the_output(secret_env: str) -> No
         {"type": "tool_call", "id": "2", "name": "parallel_task", "args": {"input": "the with statement"}},
         config={"callbacks": [handler]},
     )
-    assert len(handler.seen) >= 8  # starts, ends and the two custom events
+    text = runnable.invoke("the pass statement", config={"callbacks": [handler], "metadata": {"who": "test"}})
+    assert isinstance(text, str)
+    assert len(handler.seen) >= 12  # starts, ends and the custom events
     assert any("parallel_task_start" in text for text in handler.seen)
     assert docs
     for text in [*handler.seen, repr(docs)] + [m.content + repr(m.artifact) for m in (found, answer)]:
