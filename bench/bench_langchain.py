@@ -40,9 +40,12 @@ from pathlib import Path
 from typing import Any
 
 from _server import BenchServer
+from _timing import median_us
 from bench_client import API_KEY, OBJECTIVE, Figures, print_table, run_async, run_sync
 
 from parallel_integrations import AsyncParallelClient, ParallelClient
+
+HERE = Path(__file__).resolve().parent
 
 LANGCHAIN_FLOOR = (
     "import parallel_integrations, langchain_core.callbacks, langchain_core.documents, langchain_core.retrievers, "
@@ -150,14 +153,7 @@ def framework_floor(calls: int) -> None:
     }
     print("\n  LangChain's own cost per call (no HTTP, nothing done; median µs):")
     for name, case in cases.items():
-        for _ in range(200):
-            case()
-        samples = []
-        for _ in range(calls):
-            start = time.perf_counter_ns()
-            case()
-            samples.append(time.perf_counter_ns() - start)
-        print(f"    {name:<46} {statistics.median(samples) / 1000:>8.1f}")
+        print(f"    {name:<46} {median_us(case, calls, 200):>8.1f}")
 
 
 def per_call(calls: int, warmup: int, rounds: int) -> None:
@@ -234,7 +230,9 @@ OTHER_VENV = Path.home() / ".cache" / "parallel-integrations-bench" / "langchain
 
 # Runs in the other package's own virtualenv (it pins its own parallel-web); prints medians in µs as JSON.
 OTHER_SCRIPT = """
-import json, statistics, sys, time
+import json, sys
+sys.path.insert(0, sys.argv[5])
+from _timing import median_us
 from langchain_parallel import ParallelSearchRetriever, ParallelWebSearchTool
 from parallel import Parallel
 url, calls, warmup, objective = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -249,17 +247,7 @@ cases = {
     "ParallelWebSearchTool.invoke(args)": lambda: tool.invoke(args),
 }
 assert len(retriever.invoke(objective)) == 10
-out = {}
-for name, case in cases.items():
-    for _ in range(warmup):
-        case()
-    samples = []
-    for _ in range(calls):
-        start = time.perf_counter_ns()
-        case()
-        samples.append(time.perf_counter_ns() - start)
-    out[name] = statistics.median(samples) / 1000
-print(json.dumps(out))
+print(json.dumps({name: median_us(case, calls, warmup) for name, case in cases.items()}))
 """
 
 
@@ -290,16 +278,9 @@ def side_by_side(calls: int, warmup: int) -> None:
         theirs: dict[str, list[float]] = {}
         for _ in range(2):  # take turns, so drift on the shared machine hits both
             for name, case in ours.items():
-                for _ in range(warmup):
-                    case()
-                samples = []
-                for _ in range(calls):
-                    start = time.perf_counter_ns()
-                    case()
-                    samples.append(time.perf_counter_ns() - start)
-                mine[name].append(statistics.median(samples) / 1000)
+                mine[name].append(median_us(case, calls, warmup))
             done = subprocess.run(
-                [str(python), "-c", OTHER_SCRIPT, server.url, str(calls), str(warmup), OBJECTIVE],
+                [str(python), "-c", OTHER_SCRIPT, server.url, str(calls), str(warmup), OBJECTIVE, str(HERE)],
                 check=True,
                 capture_output=True,
                 text=True,
