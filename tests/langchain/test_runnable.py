@@ -325,3 +325,11 @@ def test_a_group_that_cannot_be_created_fails_every_run() -> None:
     with pytest.raises(APIConnectionError):
         runnable.batch(["a", "b"], config={"callbacks": [handler]})
     assert len(handler.errors) == 2
+
+
+def test_a_chain_batch_reaches_the_runnable_as_one_group(emulator: RunningEmulator) -> None:
+    chain = PromptTemplate.from_template("the {name} statement") | ParallelTaskRunnable(output=Statement)
+    answers = chain.batch([{"name": "if"}, {"name": "while"}, {"name": "for"}])
+    assert [a.keyword for a in answers] == ["if", "while", "for"]
+    assert len([p for p in group_posts(emulator) if p.endswith("/groups")]) == 1
+    assert emulator.requests("POST", "/v1/tasks/runs") == []
