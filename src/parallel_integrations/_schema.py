@@ -14,8 +14,8 @@ What compiling does:
 * ``title``, ``default``, ``examples`` and similar annotations go; ``description``, ``enum``, ``const`` stay
   (descriptions guide the research). ``oneOf`` (pydantic's discriminated unions: disjoint) becomes ``anyOf``.
 * :data:`UNSUPPORTED_KEYWORDS` (and ``exclusiveMinimum``/``exclusiveMaximum``) are removed and restated in the
-  description ("at most 3 items", worded by ``_constraints.py``, which the emulator reads back); :func:`parse_output` validates against the original class, so the answer
-  is still held to them.
+  description ("at most 3 items", worded by ``_constraints.py``, which the emulator reads back);
+  :func:`parse_output` validates against the original class, so the answer is still held to them.
 * Free-form maps (``dict[str, X]``, ``additionalProperties: <schema>``, no properties) are refused:
   ``additionalProperties: false`` cannot express them. Use a list of key/value models.
 
