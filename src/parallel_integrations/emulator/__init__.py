@@ -1,6 +1,7 @@
 """An offline emulator of the Parallel API: a real HTTP server on loopback speaking the API's wire format.
 
-Search answers come from a local corpus (by default the Python language reference that ships with CPython);
+Search answers come from a local corpus (by default the running Python's documentation: the language reference
+and every standard-library module, built once into a cache);
 task runs move queued -> running -> completed on a short schedule and answer from the same corpus, with a basis
 per field; task groups stream their runs and events as the API does. Tests can script answers and inject
 faults. Install the ``emulator`` extra (starlette, uvicorn)::

@@ -39,7 +39,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="allow a --host beyond loopback (needs --api-key; every route then requires it)")
     parser.add_argument("--corpus", metavar="PATH",
                         help="search corpus: a folder of .md/.txt/.html files or a .jsonl file of "
-                             "{url, title, text} records (default: the Python language reference)")
+                             "{url, title, text} records (default: the running Python's language reference and "
+                             "standard-library documentation)")
+    parser.add_argument("--corpus-cache", metavar="DIR",
+                        help="folder keeping the built default corpus (default: $PARALLEL_EMULATOR_CACHE, else "
+                             "the user's cache folder)")
     parser.add_argument("--queued", type=float, default=0.05, metavar="SECONDS",
                         help="how long a new run stays queued (default: 0.05)")
     parser.add_argument("--running", type=float, default=0.2, metavar="SECONDS",
@@ -81,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if remote:
         print(remote_warning(args.host), file=sys.stderr, flush=True)
     app = create_app(corpus=corpus, schedule=schedule, state_path=args.state, api_key=args.api_key,
-                     keepalive=args.keepalive, protect_all_routes=remote, log_requests=args.log_requests)
+                     keepalive=args.keepalive, protect_all_routes=remote, log_requests=args.log_requests,
+                     corpus_cache=args.corpus_cache)
     server = uvicorn_server(app, args.log_level)
     stop_server = server.handle_exit
 

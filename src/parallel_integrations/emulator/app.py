@@ -10,6 +10,7 @@ needs it. Unknown paths answer 404 and wrong methods 405, both as ``ErrorRespons
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 import sys
@@ -154,22 +155,24 @@ def create_app(
     protect_all_routes: bool = False,
     max_body_bytes: int = MAX_BODY_BYTES,
     log_requests: bool = False,
+    corpus_cache: str | os.PathLike[str] | None = None,
 ) -> EmulatorApp:
     """Build the emulator app (serve it with any ASGI server; :func:`~.server.serve` does it on loopback).
 
-    ``corpus``: what search and task answers draw on (default: the Python language reference shipped with
-    CPython, built on first use). ``schedule``: how long runs stay queued and running (default 0.05 s and
-    0.2 s). ``state_path``: a SQLite file keeping runs, groups and events across restarts (default: memory).
-    ``api_key``: the only ``x-api-key`` accepted (default: any non-empty key). ``keepalive``: seconds between
-    ``: keepalive`` comments on an idle stream. ``group_events_lifetime`` / ``run_events_lifetime``: the
-    longest a group (``/events``) or run event stream stays open, in seconds. ``protect_all_routes``: the
-    control routes and ``GET /`` need the key too (set when serving beyond loopback). ``max_body_bytes``: larger
-    request bodies answer 413. ``log_requests``: print one line per request (method, path, status, time).
+    ``corpus``: what search and task answers draw on (default: :meth:`Corpus.default`, the running Python's
+    language reference and standard-library documentation, loaded on first use from ``corpus_cache``).
+    ``schedule``: how long runs stay queued and running (default 0.05 s and 0.2 s). ``state_path``: a SQLite
+    file keeping runs, groups and events across restarts (default: memory). ``api_key``: the only
+    ``x-api-key`` accepted (default: any non-empty key). ``keepalive``: seconds between ``: keepalive``
+    comments on an idle stream. ``group_events_lifetime`` / ``run_events_lifetime``: the longest a group
+    (``/events``) or run event stream stays open, in seconds. ``protect_all_routes``: the control routes and
+    ``GET /`` need the key too (set when serving beyond loopback). ``max_body_bytes``: larger request bodies
+    answer 413. ``log_requests``: print one line per request (method, path, status, time).
     """
     if corpus is None:
         from .corpus import Corpus
 
-        source: Corpus | Any = Corpus.default
+        source: Corpus | Any = functools.partial(Corpus.default, corpus_cache)
     else:
         source = corpus
     engine = Engine(source, schedule, state_path)

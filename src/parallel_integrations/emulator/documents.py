@@ -1,6 +1,6 @@
 """Documents for the emulator's corpus, and their text: the :class:`Page` record; search words and stems; how a
 page is cut into passages and a passage into sentences, and how sentences rank for weighted words; the default
-pages (the Python language reference that CPython ships); readers for Markdown, text, HTML and JSONL files.
+language-reference pages (the topics that CPython ships); readers for Markdown, text, HTML and JSONL files.
 
 Page text is "markdown-ish": Markdown ``#`` headings, underlined headings (reStructuredText, pydoc), fenced or
 indented code kept verbatim, prose paragraphs unwrapped. Passages are a few hundred characters, cut at paragraph
