@@ -1,0 +1,82 @@
+"""What a developer sees: the landing page, the public names, the control routes' documentation and errors."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+import parallel_integrations.emulator as emulator_package
+from parallel_integrations.emulator.server import RunningEmulator
+
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text(encoding="utf-8")
+
+
+def test_the_landing_page_says_what_this_is(parallel_emulator: RunningEmulator) -> None:
+    page = httpx.get(parallel_emulator.base_url + "/", timeout=10)  # no key
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Parallel API emulator" in page.text
+    for path in ("/v1/tasks/runs", "/v1/search", "/_emulator/faults", "/_emulator/reset"):
+        assert path in page.text
+    assert parallel_emulator.requests() == []  # not an API request: not logged
+
+
+def test_dir_lists_every_public_name_without_importing_the_server_stack() -> None:
+    assert set(emulator_package.__all__) <= set(dir(emulator_package))
+    code = (
+        "import sys, parallel_integrations.emulator as e; names = dir(e);"
+        "print('serve' in names and 'Fault' in names and 'create_app' in names,"
+        " sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True []"
+
+
+def _control_routes(emulator: RunningEmulator) -> list[tuple[str, str]]:
+    routes = []
+    for route in emulator.app.routes:
+        path = getattr(route, "path", "")
+        if path.startswith("/_emulator"):
+            routes += [(method, path) for method in sorted(getattr(route, "methods", ()) or ()) if method != "HEAD"]
+    return routes
+
+
+def test_the_docs_describe_every_control_route(parallel_emulator: RunningEmulator) -> None:
+    table = re.findall(r"^\| `([A-Z]+) (/_emulator/[^`]*)` \|", DOC, re.M)
+    assert sorted(_control_routes(parallel_emulator)) == sorted(table)
+
+
+@pytest.mark.parametrize(("path", "field"), [("/_emulator/scripts", "input")])
+def test_an_empty_control_body_names_the_missing_field(
+    parallel_emulator: RunningEmulator, path: str, field: str
+) -> None:
+    for body in (b"", b"{}"):
+        answer = httpx.post(parallel_emulator.base_url + path, content=body, timeout=10)
+        assert answer.status_code == 422
+        error = answer.json()["error"]
+        assert error["detail"]["errors"][0]["loc"] == ["body", field]
+        assert "Field required" in error["message"]
+        assert "TypeError" not in error["message"]
+        assert "__init__" not in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "loc"),
+    [
+        ("/_emulator/schedule", {"queued": "soon"}, ["body", "queued"]),
+        ("/_emulator/schedule", {"queued": 0, "later": 1}, ["body", "later"]),
+        ("/_emulator/faults", {"route": "GET /x", "status": "bad"}, ["body", "status"]),
+        ("/_emulator/faults", [], ["body"]),
+    ],
+)
+def test_control_bodies_are_checked_field_by_field(
+    parallel_emulator: RunningEmulator, path: str, body: object, loc: list[str]
+) -> None:
+    answer = httpx.post(parallel_emulator.base_url + path, json=body, timeout=10)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["detail"]["errors"][0]["loc"] == loc
