@@ -3,6 +3,7 @@ keeps serving, CLI errors as messages."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -119,10 +120,19 @@ def test_a_declared_oversized_body_is_refused_before_it_is_sent(parallel_emulato
 
 
 def _read_answer(conn: socket.socket) -> bytes:
+    """One HTTP/1.1 answer with a Content-Length, read whole (the server may keep the connection open)."""
     answer = b""
-    while b'"}}' not in answer and (chunk := conn.recv(4096)):
+    while b"\r\n\r\n" not in answer or len(answer.partition(b"\r\n\r\n")[2]) < _length(answer):
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
         answer += chunk
     return answer
+
+
+def _length(answer: bytes) -> int:
+    found = re.search(rb"content-length: *(\d+)", answer, re.IGNORECASE)
+    return int(found.group(1)) if found else 0
 
 
 def test_a_streamed_body_is_refused_once_past_the_limit() -> None:
