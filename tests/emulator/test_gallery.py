@@ -283,3 +283,16 @@ def test_a_schema_with_a_keyword_the_api_rejects_gets_422(parallel_emulator: Run
     assert response.status_code == 422
     error = response.json()["error"]
     assert keyword in error["message"]
+
+
+class Described(BaseModel):
+    added: str | None = Field(default=None, description="the Python version that added it")
+    introduced_by: str = Field(description="the Python keyword that introduces the statement")
+    what_it_does: str = Field(description="what the statement does")
+
+
+def test_a_description_that_names_a_kind_is_read(parallel_client: ParallelClient) -> None:
+    result = _execute(parallel_client, "the match statement", Described)
+    assert result.parsed.added == "3.10"
+    assert result.parsed.introduced_by == "match"
+    assert len(result.parsed.what_it_does.split()) > 3  # a question asks for prose

@@ -229,7 +229,7 @@ class _Writer:
             return enum_value(schema["enum"], match, where)
         if kind == "boolean":
             return boolean_value(match, query, where)
-        wants = intent(name, limits)
+        wants = intent(name, limits, about.get("description"))
         if kind in ("integer", "number"):
             return number_value(
                 wants, limits, match, query, where, self.count(), integer=kind == "integer", nullable=nullable

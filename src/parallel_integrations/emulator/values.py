@@ -1,12 +1,12 @@
 """One value of a task-run answer, drawn from one ranked page: what kind of value a field asks for, where on the
 page such a value is, how sure the emulator is of it. :mod:`.synth` walks the schema and calls these.
 
-What a field asks for (its :func:`intent`) comes from its name: a URL, a name, a code
-keyword, a version, a year, a date, an e-mail address, a host name, a count or a score; a ``format`` the schema compiler
-restated in the description decides first. Each kind has its own reader of the page (the version in "Added in
-version 3.10", the keyword the input names among the page's code tokens...). A value that does not fit the
-field's constraints (:mod:`.fitting`) is passed over; when the page holds none that fits, a nullable field is
-``null``, any other gets the plainest value that fits, marked as a guess.
+What a field asks for (its :func:`intent`) comes from its name, else its description's opening noun phrase: a
+URL, a name, a code keyword, a version, a year, a date, an e-mail address, a host name, a count or a score; a
+``format`` the schema compiler restated in the description decides first. Each kind has its own reader of the
+page (the version in "Added in version 3.10", the keyword the input names among the page's code tokens...). A
+value that does not fit the field's constraints (:mod:`.fitting`) is passed over; when the page holds none that
+fits, a nullable field is ``null``, any other gets the plainest value that fits, marked as a guess.
 
 Confidence is a level: ``high`` for a value read from a page that strongly matches the input (its title named,
 or most of the input's telling words on it), ``medium`` when the page matches less well or the value is derived
@@ -95,19 +95,43 @@ def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def intent(name: str, limits: Mapping[str, Any]) -> str | None:
-    """What kind of value the field asks for (a key of :data:`_INTENTS`), or ``None`` for prose: the format
-    decides first, then the name's last word, then its other words. (Descriptions are sentences: "what the
-    statement does" asks for prose, not a keyword.)"""
-    fmt = limits.get("format")
-    if isinstance(fmt, str) and fmt in _FORMAT_INTENTS:
-        return _FORMAT_INTENTS[fmt]
-    named = [_singular(w) for w in words_of(name).lower().split()]
-    for word in [*named[-1:], *named[:-1][::-1]]:
+def _kind_of(words: Sequence[str]) -> str | None:
+    for word in words:
         for kind, names in _INTENTS.items():
             if word in names:
                 return kind
     return None
+
+
+_PHRASE_END = re.compile(r"[,;:(]| (?:that|which|who|where|when|in|of|for|from|to|by|with|as|the|it|is|was)\b")
+_ARTICLE = re.compile(r"^(?:the|a|an|its|their|this|one)\s+")
+
+
+def _described(description: Any) -> str | None:
+    """The kind a description names when it opens with a noun phrase ("the Python version that added it",
+    "year the feature was added", "how many sources ...") rather than a sentence ("what the statement
+    does", "when the else clause runs")."""
+    if not isinstance(description, str):
+        return None
+    text = description.strip().lower()
+    if re.match(r"how (?:many|much)\b", text):
+        return "count"
+    if re.match(r"(?:what|when|where|why|how|which|who|whether|if)\b", text):
+        return None  # a question: it asks for prose
+    phrase = _ARTICLE.sub("", _PHRASE_END.split(text, maxsplit=1)[0].strip())
+    words = [_singular(w) for w in re.findall(r"[a-z]+", phrase)]
+    return _kind_of(words[-1:]) if 0 < len(words) <= 4 else None
+
+
+def intent(name: str, limits: Mapping[str, Any], description: Any = None) -> str | None:
+    """What kind of value the field asks for (a key of :data:`_INTENTS`), or ``None`` for prose: the format
+    decides first, then the name's last word, its other words, then the head of the description's opening
+    noun phrase (a description that is a sentence, "what the statement does", names no kind)."""
+    fmt = limits.get("format")
+    if isinstance(fmt, str) and fmt in _FORMAT_INTENTS:
+        return _FORMAT_INTENTS[fmt]
+    named = [_singular(w) for w in words_of(name).lower().split()]
+    return _kind_of([*named[-1:], *named[:-1][::-1]]) or _described(description)
 
 
 @dataclass(frozen=True)
