@@ -86,9 +86,10 @@ def test_the_pytest_fixture_resets_what_the_previous_test_left(parallel_emulator
 
 
 def test_importing_the_plugin_does_not_import_the_server_libraries():
+    # dir() lists every public name (create_app too) without importing them either.
     code = (
         "import sys, parallel_integrations.emulator.pytest_plugin, parallel_integrations.emulator as e;"
-        "e.Schedule; e.Fault;"
+        "e.Schedule; e.Fault; assert set(e.__all__) <= set(dir(e));"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
