@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 DOCS_LIBRARY = "https://docs.python.org/3/library/"
+_BUILD_TIMEOUT = 300.0  # seconds for all children together
 
 # Modules whose import has effects beyond this process (a browser, a printed poem), that are not library
 # modules (test suites, IDLE, demos), or that only exist on another platform.
@@ -219,8 +220,13 @@ def stdlib_pages(workers: int | None = None) -> list[Page]:
         for share in shares
     ]
     pages: dict[str, Page] = {}
+    deadline = time.monotonic() + _BUILD_TIMEOUT
     for child in children:
-        out, _ = child.communicate()
+        try:
+            out, _ = child.communicate(timeout=max(deadline - time.monotonic(), 1.0))
+        except subprocess.TimeoutExpired:  # a module that hangs on import: keep what was rendered before it
+            child.kill()
+            out, _ = child.communicate()
         for line in out.decode("utf-8", errors="replace").splitlines():
             try:  # a module may have written to the process's own stdout as it was imported
                 record = json.loads(line)
