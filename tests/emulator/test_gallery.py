@@ -247,8 +247,12 @@ def test_guessed_values_are_low_confidence(parallel_client: ParallelClient) -> N
     assert "title" not in result.output.low_confidence_fields()
 
 
-def test_off_topic_input_is_never_high_confidence(parallel_client: ParallelClient) -> None:
-    result = _execute(parallel_client, "how to bake sourdough bread", Statement)
+@pytest.mark.parametrize(
+    "question",
+    ["how to bake sourdough bread", "quantum chromodynamics lattice"],  # nothing matches; one word matches
+)
+def test_off_topic_input_is_never_high_confidence(parallel_client: ParallelClient, question: str) -> None:
+    result = _execute(parallel_client, question, Review)
     assert {b.confidence for b in result.output.basis} <= {"low", "medium"}
     assert result.output.low_confidence_fields()
 

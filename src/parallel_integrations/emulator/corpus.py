@@ -275,7 +275,9 @@ class Corpus:
             pages = {self._rows[rowid - 1][0] for rowid, _ in rows}
             self._remember(word, len(pages))
             weight = self._weight(len(pages))
-            total += weight
+            # A word on no page is the most telling of all: the corpus does not cover it. It counts fully
+            # against coverage, so an input the corpus hardly knows never looks well covered.
+            total += weight if pages else 1.0
             for page in pages:
                 found[page] = found.get(page, 0.0) + weight
             for rowid, score in rows:

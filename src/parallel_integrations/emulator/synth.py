@@ -226,7 +226,7 @@ class _Writer:
         query = Query.of(self.corpus, self.question, _field_words(name, about))
         where = source(match, item % len(pages))
         if isinstance(schema.get("enum"), list) and schema["enum"]:
-            return enum_value(schema["enum"], match, where)
+            return enum_value(schema["enum"], match, query, where)
         if kind == "boolean":
             return boolean_value(match, query, where)
         wants = intent(name, limits, about.get("description"))
@@ -266,13 +266,20 @@ class _Writer:
         index = 0
         while len(items) < count:  # one item per page in rank order; a value twice only past the last page
             filled = self.fill(schema.get("items", {}), name, depth=depth, item=index)
-            if index >= max(pages, count * 3) or all(filled.value != it.value for it in items):
+            if index >= max(pages, count * 3) or all(not _same(filled.value, it.value) for it in items):
                 items.append(filled)
             index += 1
         used = [p for it in items for p in it.used]
         reason = f"{len(items)} items, one from each of the pages that best match the input: {_titles(used)}."
         level = min((i.level for i in items), default=LOW)
         return Filled([i.value for i in items], used, reason if items else "No page matches.", level, items)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two array items repeat each other ("Try" repeats "try")."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.casefold() == b.casefold()
+    return bool(a == b)
 
 
 def _properties(schema: Mapping[str, Any]) -> dict[str, Any]:

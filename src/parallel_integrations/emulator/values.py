@@ -381,19 +381,25 @@ def boolean_value(match: PageMatch, query: Query, where: str) -> Filled:
     return Filled(value, [cited(match, passage)], reason, min(level_of(match), MEDIUM if value else LOW))
 
 
-def enum_value(values: Sequence[Any], match: PageMatch, where: str) -> Filled:
-    """The enum value whose words occur most in the page's best passages; the first value, as a guess, when
-    none occurs."""
+def enum_value(values: Sequence[Any], match: PageMatch, query: Query, where: str) -> Filled:
+    """The enum value whose words occur most in the page's best passages; else the one the input names
+    (derived, at most ``medium``); else the first value, as a guess."""
     passages = [text for text, _ in match.passages[:3]]
 
+    def words(value: Any) -> set[str]:
+        return {stem(w) for w in re.findall(r"[^\W_]+", str(value).lower())}
+
     def weight(value: Any) -> float:
-        words = {stem(w) for w in re.findall(r"[^\W_]+", str(value).lower())}
-        return sum(len(words & stems(text)) / (rank + 1) for rank, text in enumerate(passages))
+        return sum(len(words(value) & stems(text)) / (rank + 1) for rank, text in enumerate(passages))
 
     weights = [weight(v) for v in values]
     best = max(range(len(values)), key=lambda i: (weights[i], -i))
-    if weights[best] == 0:
-        return Filled(values[0], [], f"Guessed: no enum value's words occur in {where}; took the first value.")
-    used = [cited(match, p) for p in passages if stems(str(values[best])) & stems(p)]
-    reason = f"Taken from {where}: {values[best]!r}, the value whose words occur most in its best passages."
-    return Filled(values[best], used, reason, level_of(match))
+    if weights[best] > 0:
+        used = [cited(match, p) for p in passages if words(values[best]) & stems(p)]
+        reason = f"Taken from {where}: {values[best]!r}, the value whose words occur most in its best passages."
+        return Filled(values[best], used, reason, level_of(match))
+    named = [v for v in values if words(v) & set(query.input)]
+    if named:
+        reason = f"Derived from the input: it names {named[0]!r}; {where} does not settle it."
+        return Filled(named[0], [cited(match)], reason, min(level_of(match), MEDIUM))
+    return Filled(values[0], [], f"Guessed: no enum value's words occur in {where}; took the first value.")
