@@ -300,3 +300,14 @@ def test_a_description_that_names_a_kind_is_read(parallel_client: ParallelClient
     assert result.parsed.added == "3.10"
     assert result.parsed.introduced_by == "match"
     assert len(result.parsed.what_it_does.split()) > 3  # a question asks for prose
+
+
+class Api(BaseModel):
+    module: str
+    summary: str
+
+
+def test_a_module_field_names_the_module_documented(parallel_client: ParallelClient) -> None:
+    result = _execute(parallel_client, "asyncio event loop", Api)
+    assert result.parsed.module == "asyncio"
+    assert "event loop" in result.parsed.summary

@@ -32,8 +32,8 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -72,7 +72,8 @@ class PageMatch:
 
     ``passages``: its matching passages as ``(text, score)``, best first. ``sections``: all its passages in
     reading order. ``title_match``: the weighted share (0 to 1) of the title's words that the query names.
-    ``coverage``: the weighted share (0 to 1) of the query's words found on the page.
+    ``coverage``: the weighted share (0 to 1) of the query's words found on the page. ``headings``: the section
+    heading of each passage that has one (``"class Path > Path.read_text(self)"``).
     """
 
     page: Page
@@ -81,6 +82,7 @@ class PageMatch:
     sections: tuple[str, ...]
     title_match: float
     coverage: float
+    headings: Mapping[str, str] = field(default_factory=dict)
 
 
 def _quoted(word: str) -> str:
@@ -361,6 +363,7 @@ class Corpus:
                 self._sections[page],
                 round(title, 6),
                 round(min(found.get(page, 0.0) / total, 1.0), 6) if total else 0.0,
+                self._headings[page],
             )
             for score, page, title in ranked[: max(limit, 0)]
         ]

@@ -2,11 +2,11 @@
 page such a value is, how sure the emulator is of it. :mod:`.synth` walks the schema and calls these.
 
 What a field asks for (its :func:`intent`) comes from its name, else its description's opening noun phrase: a
-URL, a name, a code keyword, a version, a year, a date, an e-mail address, a host name, a count or a score; a
-``format`` the schema compiler restated in the description decides first. Each kind has its own reader of the
-page (the version in "Added in version 3.10", the keyword the input names among the page's code tokens...). A
-value that does not fit the field's constraints (:mod:`.fitting`) is passed over; when the page holds none that
-fits, a nullable field is ``null``, any other gets the plainest value that fits, marked as a guess.
+URL, a name, a code keyword, a module, a version, a year, a date, an e-mail address, a host name, a count or a
+score; a ``format`` the schema compiler restated in the description decides first. Each kind has its own reader
+of the page (the version in "Added in version 3.10", the keyword the input names among the page's code
+tokens...). A value that does not fit the field's constraints (:mod:`.fitting`) is passed over; when the page
+holds none that fits, a nullable field is ``null``, any other gets the plainest value that fits, as a guess.
 
 Confidence is a level: ``high`` for a value read from a page that strongly matches the input (its title named,
 or most of the input's telling words on it), ``medium`` when the page matches less well or the value is derived
@@ -62,8 +62,9 @@ _INTENTS: dict[str, frozenset[str]] = {
     "version": frozenset({"version", "release"}),
     "year": frozenset({"year"}),
     "date": frozenset({"date", "day", "when", "published", "released", "updated", "created"}),
+    "module": frozenset({"module", "package", "library"}),
     "keyword": frozenset({"keyword", "term", "token", "symbol", "identifier", "operator", "statement",
-                          "function", "method", "module", "command", "builtin", "attribute", "tag", "label"}),
+                          "function", "method", "command", "builtin", "attribute", "tag", "label"}),
     "name": frozenset({"name", "title", "topic", "page", "heading"}),
     "count": frozenset({"count", "number", "total", "amount", "num", "quantity", "size", "length"}),
     "score": frozenset({"score", "rating", "relevance", "probability", "likelihood", "confidence"}),
@@ -192,7 +193,9 @@ def source(match: PageMatch, rank: int) -> str:
 
 
 def _ranked(match: PageMatch, query: Query) -> list[tuple[str, str]]:
-    return rank_sentences(match.sections, dict(match.passages), match.page.title, query.input, query.field)
+    return rank_sentences(
+        match.sections, dict(match.passages), match.page.title, query.input, query.field, match.headings
+    )
 
 
 def _evidence(match: PageMatch) -> Iterator[str]:
@@ -239,6 +242,11 @@ def _candidates(kind: str | None, match: PageMatch, query: Query) -> Iterator[tu
         yield from ((u, p, "a URL it cites") for u, p in _found(_URL, match))
     elif kind == "name":
         yield page.title, None, "its title"
+    elif kind == "module":
+        named = re.search(r"/library/([\w.]+)\.html$", urlsplit(page.url).path)
+        if named:
+            yield named.group(1), None, "the module it documents"
+        yield from ((t, p, "the code token the input names") for t, p in _code_token(match, query))
     elif kind == "host" and urlsplit(page.url).hostname:
         yield str(urlsplit(page.url).hostname), None, "its host name"
     elif kind == "keyword":
