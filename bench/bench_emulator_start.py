@@ -81,16 +81,20 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as cache:
             started, answered = run_subprocess({**os.environ, "PARALLEL_EMULATOR_CACHE": cache})
         figures["cold"] = {"started_s": round(started, 3), "first_search_s": round(answered, 3)}
-        print(f"{'cold':>11}: started {started * 1000:7.1f} ms, first search answered {answered * 1000:7.1f} ms "
-              f"(builds the standard-library pages)")
+        print(
+            f"{'cold':>11}: started {started * 1000:7.1f} ms, first search answered {answered * 1000:7.1f} ms "
+            f"(builds the standard-library pages)"
+        )
     run_subprocess()  # the corpus cache exists from here on
     for name, measure in (("subprocess", run_subprocess), ("in-process", run_in_process)):
         samples = [measure() for _ in range(args.runs)]
         started = statistics.median(s for s, _ in samples)
         answered = statistics.median(a for _, a in samples)
         figures[name] = {"started_s": round(started, 3), "first_search_s": round(answered, 3)}
-        print(f"{name:>11}: started {started * 1000:7.1f} ms, first search answered {answered * 1000:7.1f} ms "
-              f"(median of {args.runs}; target < 2000 ms)")
+        print(
+            f"{name:>11}: started {started * 1000:7.1f} ms, first search answered {answered * 1000:7.1f} ms "
+            f"(median of {args.runs}; target < 2000 ms)"
+        )
     print(json.dumps(figures))
 
 

@@ -35,26 +35,47 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=0, help="port to listen on (default: a free one, printed)")
-    parser.add_argument("--allow-remote", action="store_true",
-                        help="allow a --host beyond loopback (needs --api-key; every route then requires it)")
-    parser.add_argument("--corpus", metavar="PATH",
-                        help="search corpus: a folder of .md/.txt/.html files or a .jsonl file of "
-                             "{url, title, text} records (default: the running Python's language reference and "
-                             "standard-library documentation)")
-    parser.add_argument("--corpus-cache", metavar="DIR",
-                        help="folder keeping the built default corpus (default: $PARALLEL_EMULATOR_CACHE, else "
-                             "the user's cache folder)")
-    parser.add_argument("--queued", type=float, default=0.05, metavar="SECONDS",
-                        help="how long a new run stays queued (default: 0.05)")
-    parser.add_argument("--running", type=float, default=0.2, metavar="SECONDS",
-                        help="how long a run then runs before completing (default: 0.2)")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host beyond loopback (needs --api-key; every route then requires it)",
+    )
+    parser.add_argument(
+        "--corpus",
+        metavar="PATH",
+        help="search corpus: a folder of .md/.txt/.html files or a .jsonl file of "
+        "{url, title, text} records (default: the running Python's language reference and "
+        "standard-library documentation)",
+    )
+    parser.add_argument(
+        "--corpus-cache",
+        metavar="DIR",
+        help="folder keeping the built default corpus (default: $PARALLEL_EMULATOR_CACHE, else "
+        "the user's cache folder)",
+    )
+    parser.add_argument(
+        "--queued", type=float, default=0.05, metavar="SECONDS", help="how long a new run stays queued (default: 0.05)"
+    )
+    parser.add_argument(
+        "--running",
+        type=float,
+        default=0.2,
+        metavar="SECONDS",
+        help="how long a run then runs before completing (default: 0.2)",
+    )
     parser.add_argument("--state", metavar="FILE", help="SQLite file keeping runs and groups across restarts")
     parser.add_argument("--api-key", help="accept only this x-api-key (default: any non-empty key)")
-    parser.add_argument("--keepalive", type=float, default=5.0, metavar="SECONDS",
-                        help="seconds between keep-alive comments on idle event streams (default: 5)")
+    parser.add_argument(
+        "--keepalive",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds between keep-alive comments on idle event streams (default: 5)",
+    )
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
-    parser.add_argument("--log-requests", action="store_true",
-                        help="print one line per request: method, path, status, time")
+    parser.add_argument(
+        "--log-requests", action="store_true", help="print one line per request: method, path, status, time"
+    )
     return parser
 
 
@@ -84,9 +105,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     remote = not is_loopback(args.host)
     if remote:
         print(remote_warning(args.host), file=sys.stderr, flush=True)
-    app = create_app(corpus=corpus, schedule=schedule, state_path=args.state, api_key=args.api_key,
-                     keepalive=args.keepalive, protect_all_routes=remote, log_requests=args.log_requests,
-                     corpus_cache=args.corpus_cache)
+    app = create_app(
+        corpus=corpus,
+        schedule=schedule,
+        state_path=args.state,
+        api_key=args.api_key,
+        keepalive=args.keepalive,
+        protect_all_routes=remote,
+        log_requests=args.log_requests,
+        corpus_cache=args.corpus_cache,
+    )
     server = uvicorn_server(app, args.log_level)
     stop_server = server.handle_exit
 

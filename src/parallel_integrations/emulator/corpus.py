@@ -178,11 +178,7 @@ class Corpus:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.execute(f"CREATE VIRTUAL TABLE passages USING fts5(title, heading, body, {_FTS})")
-        rows = (
-            (self._pages[index].title, heading, body)
-            for index, part in enumerate(parts)
-            for heading, body in part
-        )
+        rows = ((self._pages[index].title, heading, body) for index, part in enumerate(parts) for heading, body in part)
         with self._db:
             self._db.executemany("INSERT INTO passages (title, heading, body) VALUES (?, ?, ?)", rows)
 
@@ -398,9 +394,7 @@ class Corpus:
                 "max_chars_per_result", f"must be at least 1 (got {max_chars_per_result})", limit=1
             )
         text = " ".join([objective or "", *queries])
-        matches = self.match(
-            text, limit=max_results, include_domains=include_domains, exclude_domains=exclude_domains
-        )
+        matches = self.match(text, limit=max_results, include_domains=include_domains, exclude_domains=exclude_domains)
         return [
             Hit(
                 m.page.url,

@@ -16,8 +16,15 @@ from typing import Any
 
 from .wire import ApiError
 
-__all__ = ["MAX_BODY_BYTES", "BodyTooLarge", "check_exposure", "declared_length", "is_loopback", "limit_body",
-           "remote_warning"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "BodyTooLarge",
+    "check_exposure",
+    "declared_length",
+    "is_loopback",
+    "limit_body",
+    "remote_warning",
+]
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
 """The largest request body accepted (bytes): room for an ``add_runs`` of 1,000 inputs at the API's limits."""

@@ -43,9 +43,7 @@ def parallel_emulator_server() -> Iterator[RunningEmulator]:
 
 
 @pytest.fixture
-def parallel_emulator(
-    parallel_emulator_server: RunningEmulator, monkeypatch: pytest.MonkeyPatch
-) -> RunningEmulator:
+def parallel_emulator(parallel_emulator_server: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> RunningEmulator:
     """The session's emulator, reset for this test, with ``PARALLEL_BASE_URL`` and ``PARALLEL_API_KEY`` set."""
     parallel_emulator_server.reset()
     monkeypatch.setenv("PARALLEL_BASE_URL", parallel_emulator_server.base_url)

@@ -54,14 +54,16 @@ def _build(factory: type[T], body: Any, what: str) -> T:
     """A control object from a request body, checked like an API body: a 422 naming each missing, unknown or
     mistyped field (``{"loc": ["body", "queued"], "msg": "Field required"}``), or the rule it breaks."""
     if not isinstance(body, dict):
-        raise ApiError(422, f"{what}: the body must be a JSON object",
-                       errors=[{"loc": ["body"], "msg": "Input should be an object", "type": "model_type"}])
+        raise ApiError(
+            422,
+            f"{what}: the body must be a JSON object",
+            errors=[{"loc": ["body"], "msg": "Input should be an object", "type": "model_type"}],
+        )
     known = {f.name for f in dataclasses.fields(factory)}  # type: ignore[arg-type]
     unknown = [key for key in body if key not in known]
     if unknown:
         errors = [{"loc": ["body", key], "msg": "Unknown field", "type": "extra_forbidden"} for key in unknown]
-        raise ApiError(422, f"{what}: unknown field {unknown[0]!r} (fields: {', '.join(sorted(known))})",
-                       errors=errors)
+        raise ApiError(422, f"{what}: unknown field {unknown[0]!r} (fields: {', '.join(sorted(known))})", errors=errors)
     try:
         built: T = _adapter(factory).validate_python(body)
     except ValidationError as exc:

@@ -41,9 +41,7 @@ class RunningEmulator:
     """A served emulator: its ``base_url`` and the controls a test needs. Every method is thread-safe and acts
     at once on the running server."""
 
-    def __init__(
-        self, app: EmulatorApp, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket
-    ) -> None:
+    def __init__(self, app: EmulatorApp, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket) -> None:
         self.app = app
         self._server = server
         self._thread = thread
@@ -225,9 +223,7 @@ def serve(
 def start(app: EmulatorApp, sock: socket.socket, log_level: str = "warning") -> RunningEmulator:
     """Serve ``app`` on the listening ``sock`` in a daemon thread; return once it accepts connections."""
     server = uvicorn_server(app, log_level)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="parallel-emulator", daemon=True
-    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="parallel-emulator", daemon=True)
     thread.start()
     deadline = time.monotonic() + _START_TIMEOUT
     while not server.started:
@@ -237,4 +233,3 @@ def start(app: EmulatorApp, sock: socket.socket, log_level: str = "warning") -> 
             raise RuntimeError("the Parallel API emulator did not start (see the log above)")
         time.sleep(0.002)
     return RunningEmulator(app, server, thread, sock)
-

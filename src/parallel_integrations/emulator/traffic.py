@@ -46,9 +46,7 @@ class RequestLog:
         """The logged requests, optionally only those with this method and/or exact path."""
         with self._lock:
             found = list(self._records)
-        return [
-            r for r in found if (method is None or r.method == method.upper()) and (path is None or r.path == path)
-        ]
+        return [r for r in found if (method is None or r.method == method.upper()) and (path is None or r.path == path)]
 
     def clear(self) -> None:
         """Forget every logged request."""

@@ -128,8 +128,11 @@ def parse_json(body: bytes, *, empty: Any = None) -> Any:
 
 def _too_deep(loc: Loc) -> None:
     message = f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
-    raise ApiError(422, f"{'.'.join(map(str, loc[1:])) or 'body'}: {message}",
-                   errors=[{"loc": loc, "msg": message, "type": "json_too_deep"}])
+    raise ApiError(
+        422,
+        f"{'.'.join(map(str, loc[1:])) or 'body'}: {message}",
+        errors=[{"loc": loc, "msg": message, "type": "json_too_deep"}],
+    )
 
 
 def _check_value(value: Any) -> None:
@@ -155,8 +158,9 @@ def _check_text(text: str, loc: Loc) -> None:
     except UnicodeEncodeError as exc:
         where = ".".join(map(str, loc[1:])) or "body"
         message = f"String holds a lone surrogate (\\u{ord(text[exc.start]):04x}), which is not valid Unicode"
-        raise ApiError(422, f"{where}: {message}",
-                       errors=[{"loc": loc, "msg": message, "type": "string_unicode"}]) from None
+        raise ApiError(
+            422, f"{where}: {message}", errors=[{"loc": loc, "msg": message, "type": "string_unicode"}]
+        ) from None
 
 
 def _body_error(msg: str, kind: str) -> dict[str, Any]:
