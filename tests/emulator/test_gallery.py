@@ -234,6 +234,7 @@ def test_values_are_of_the_kind_the_field_asks(parallel_client: ParallelClient) 
 def test_a_nullable_value_the_evidence_lacks_is_null(parallel_client: ParallelClient) -> None:
     result = _execute(parallel_client, "the match statement", Release)
     assert result.parsed.released is None
+    assert result.output.basis_for("released").confidence == "medium"  # an absence, not a reading
     assert result.parsed.name == "Compound statements"
 
 

@@ -234,7 +234,7 @@ class _Writer:
             return number_value(
                 wants, limits, match, query, where, self.count(), integer=kind == "integer", nullable=nullable
             )
-        return string_value(name, wants, limits, match, query, where, nullable=nullable)
+        return string_value(wants, limits, match, query, where, nullable=nullable)
 
     def _object(self, schema: Mapping[str, Any], depth: int, item: int) -> Filled:
         value: dict[str, Any] = {}
@@ -328,7 +328,7 @@ def _text(corpus: Corpus, question: str, description: str | None) -> Synthesis:
         content = "The corpus holds nothing that matches this input."
         return Synthesis(content, [FieldBasis(field="output", reasoning=reason, confidence="low")])
     query = Query.of(corpus, asked, "")
-    said = [string_value("summary", None, {}, match, query, "", nullable=False) for match in pages]
+    said = [string_value(None, {}, match, query, "", nullable=False) for match in pages]
     body = " ".join(f"{part.value} [{n}]" for n, part in enumerate(said, 1))
     sources = "\n".join(f"- [{n}] {m.page.title} - {m.page.url}" for n, m in enumerate(pages, 1))
     reason = f"Taken from the corpus: a sentence from each of the {len(pages)} pages that best match "

@@ -264,7 +264,6 @@ def _candidates(kind: str | None, match: PageMatch, query: Query) -> Iterator[tu
 
 
 def string_value(
-    name: str,
     kind: str | None,
     limits: Mapping[str, Any],
     match: PageMatch,
@@ -274,7 +273,8 @@ def string_value(
     nullable: bool,
 ) -> Filled:
     """A string for the field: a value of its kind read from the page, else a sentence of the page (prose
-    fields), else ``None`` (nullable) or the plainest value that fits, as a guess."""
+    fields), else ``None`` (nullable; at most ``medium``: an absence, not a reading) or the plainest value that
+    fits, as a guess."""
     level = level_of(match)
     fmt = limits.get("format")
     for proposed, passage, what in _candidates(kind, match, query):
@@ -297,11 +297,12 @@ def string_value(
             if string_fits(token, limits):
                 reason = f"Derived from {where}: a token of its text that fits the pattern {pattern!r}."
                 return Filled(token, [cited(match, passage)], reason, min(level, MEDIUM))
-    wanted = f"a {kind}" if kind else f"a value in {fmt} format" if fmt else "a value that fits the field"
+    missing = kind or (f"value in {fmt} format" if fmt else "value that fits the field")
     if nullable:
-        return Filled(None, [cited(match)], f"Taken from {where}: it gives no {wanted[2:]}, so left null.", level)
+        reason = f"Taken from {where}: it gives no {missing}, so left null."
+        return Filled(None, [cited(match)], reason, min(level, MEDIUM))
     value = made_up_string(limits, match.page.url, _PLACEHOLDERS.get(kind or "", match.page.title))
-    reason = f"Guessed: {where} gives no {wanted[2:]}; this is a placeholder that fits the field."
+    reason = f"Guessed: {where} gives no {missing}; this is a placeholder that fits the field."
     return Filled(value, [cited(match)], reason, LOW)
 
 
@@ -354,7 +355,7 @@ def number_value(
             return Filled(value, [cited(match, passage)], reason, level)
     if nullable:
         reason = f"Taken from {where}: it states no number for {query.field_words}, so left null."
-        return Filled(None, [cited(match)], reason, level)
+        return Filled(None, [cited(match)], reason, min(level, MEDIUM))
     value = fit_number(pages, limits, integer=integer)
     reason = f"Guessed: {where} states no number for {query.field_words}; counted the {pages} matching pages"
     reason += f", fitted to the field's bounds ({value})." if value != pages else "."
