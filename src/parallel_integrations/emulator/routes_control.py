@@ -1,20 +1,8 @@
-"""Control routes under ``/_emulator`` (no API key needed; never faulted), for driving an emulator that runs
-in another process (``python -m parallel_integrations.emulator``). In-process, :class:`RunningEmulator` offers
-the same as methods.
-
-==========================================  ======================================================================
-``GET /_emulator/health``                   ``{"ok": true}``
-``POST /_emulator/reset``                   forget runs, groups, events, scripts, faults, the request log
-``POST /_emulator/scripts``                 body: :class:`Script` fields ``{"input", "content" | "error",
-                                            "basis", "processor", "times"}``
-``GET|POST|DELETE /_emulator/faults``       list / add (body: :class:`Fault` fields) / clear faults
-``POST /_emulator/schedule``                body ``{"queued": s, "running": s}`` for runs created from now on
-``GET /_emulator/runs``                     ``{"runs": [{"run": TaskRun, "input": TaskRunInput}]}``
-``POST /_emulator/runs/{run_id}/complete``  finish a run now
-``POST /_emulator/runs/{run_id}/fail``      fail a run now; body ``{"message": "..."}`` (optional)
-``GET /_emulator/requests``                 the request log: ``{"requests": [{method, path, query, headers,
-                                            status, fault}]}``
-==========================================  ======================================================================
+"""Control routes under ``/_emulator`` (never faulted, not logged), for driving an emulator that runs in another
+process (``python -m parallel_integrations.emulator``); in-process, :class:`RunningEmulator` offers the same as
+methods. They need no API key, except on an emulator that listens beyond loopback. :data:`CONTROL_ROUTES` lists
+them (``GET /`` shows the list; ``docs/emulator.md`` has each body with an example). A body is checked like an
+API body: a 422 names each missing, unknown or mistyped field.
 """
 
 from __future__ import annotations
@@ -34,7 +22,7 @@ from .handlers import Context, endpoint, json_body, json_response
 from .scripts import Script
 from .wire import ApiError, errors_from_pydantic
 
-__all__ = ["control_routes", "landing_route"]
+__all__ = ["API_ROUTES", "CONTROL_ROUTES", "LANDING_PAGE", "control_routes", "landing_route"]
 
 T = TypeVar("T")
 _OK = {"ok": True}
@@ -72,7 +60,7 @@ def _build(factory: type[T], body: Any, what: str) -> T:
     return built
 
 
-_API_ROUTES = (
+API_ROUTES = (
     ("POST", "/v1/search", "search (also /v1beta/search and /alpha/search)"),
     ("POST", "/v1/tasks/runs", "create a task run (202)"),
     ("GET", "/v1/tasks/runs/{run_id}", "a run's status"),
@@ -86,7 +74,7 @@ _API_ROUTES = (
     ("GET", "/v1/tasks/groups/{id}/events", "a group's event stream (SSE)"),
     ("GET", "/v1/tasks/groups/{id}/runs/{run_id}", "one run of a group"),
 )
-_CONTROL_ROUTES = (
+CONTROL_ROUTES = (
     ("GET", "/_emulator/health", "is it up"),
     ("POST", "/_emulator/reset", "forget runs, groups, scripts, faults, the request log"),
     ("POST", "/_emulator/scripts", "script an answer: {input, content | error, basis, processor, times}"),
@@ -113,9 +101,9 @@ LANDING_PAGE = f"""<!doctype html>
 corpus, task runs and task groups follow the API's wire format. Point <code>PARALLEL_BASE_URL</code> here; any
 non-empty <code>x-api-key</code> is accepted unless the emulator was started with one.</p>
 <h2>API routes (need <code>x-api-key</code>)</h2>
-<table>{_rows(_API_ROUTES)}</table>
+<table>{_rows(API_ROUTES)}</table>
 <h2>Control routes</h2>
-<table>{_rows(_CONTROL_ROUTES)}</table>
+<table>{_rows(CONTROL_ROUTES)}</table>
 </body></html>
 """
 """What ``GET /`` answers: what this server is, and its routes."""
