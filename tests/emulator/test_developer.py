@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 import parallel_integrations.emulator as emulator_package
+from parallel_integrations.emulator.routes_control import CONTROL_ROUTES
 from parallel_integrations.emulator.server import RunningEmulator
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text(encoding="utf-8")
@@ -39,9 +40,12 @@ def _control_routes(emulator: RunningEmulator) -> list[tuple[str, str]]:
     return routes
 
 
-def test_the_docs_describe_every_control_route(parallel_emulator: RunningEmulator) -> None:
-    table = re.findall(r"^\| `([A-Z]+) (/_emulator/[^`]*)` \|", DOC, re.M)
-    assert sorted(_control_routes(parallel_emulator)) == sorted(table)
+def test_the_docs_and_the_landing_page_list_every_control_route(parallel_emulator: RunningEmulator) -> None:
+    served = sorted(_control_routes(parallel_emulator))
+    documented = re.findall(r"^\| `([A-Z]+) (/_emulator/[^`]*)` \|", DOC, re.M)
+    assert served == sorted(documented)
+    listed = [(method, path) for methods, path, _ in CONTROL_ROUTES for method in methods.split(", ")]
+    assert served == sorted(listed)
 
 
 @pytest.mark.parametrize(("path", "field"), [("/_emulator/scripts", "input")])
