@@ -9,7 +9,20 @@ import uuid
 from typing import Any
 
 import pytest
-from pydantic import UUID1, UUID3, UUID4, UUID5, AnyUrl, EmailStr, HttpUrl, NameEmail, TypeAdapter
+from pydantic import (
+    UUID1,
+    UUID3,
+    UUID4,
+    UUID5,
+    AnyUrl,
+    EmailStr,
+    HttpUrl,
+    IPvAnyAddress,
+    IPvAnyInterface,
+    IPvAnyNetwork,
+    NameEmail,
+    TypeAdapter,
+)
 
 from parallel_integrations.emulator.fitting import (
     fit_number,
@@ -39,6 +52,11 @@ URL = "https://docs.python.org/3/library/json.html"
         (UUID5, "uuid5"),
         (ipaddress.IPv4Address, "ipv4"),
         (ipaddress.IPv6Address, "ipv6"),
+        (IPvAnyAddress, "ipvanyaddress"),
+        (IPvAnyInterface, "ipvanyinterface"),
+        (IPvAnyNetwork, "ipvanynetwork"),
+        (ipaddress.IPv4Network, "ipv4network"),
+        (ipaddress.IPv6Interface, "ipv6interface"),
         (EmailStr, "email"),
         (NameEmail, "name-email"),
         (HttpUrl, "uri"),

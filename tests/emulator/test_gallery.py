@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 import httpx
 import pytest
-from pydantic import AnyUrl, BaseModel, EmailStr, Field, HttpUrl
+from pydantic import AnyUrl, BaseModel, EmailStr, Field, HttpUrl, IPvAnyAddress
 
 from parallel_integrations import ParallelClient
 from parallel_integrations.emulator.server import RunningEmulator
@@ -175,6 +175,22 @@ class Review(BaseModel):
     summary: str = Field(min_length=10, max_length=200)
 
 
+class Cat(BaseModel):
+    kind: Literal["cat"]
+    lives: int = Field(ge=1, le=9)
+
+
+class Dog(BaseModel):
+    kind: Literal["dog"]
+    name: str
+
+
+class Pet(BaseModel):
+    pet: Annotated[Cat | Dog, Field(discriminator="kind")]
+    tags: set[Literal["small", "large", "old"]] = Field(min_length=2)
+    address: IPvAnyAddress | None = None
+
+
 GALLERY: list[tuple[type[BaseModel], str]] = [
     (Statement, "the match statement"),
     (Release, "the match statement"),
@@ -203,6 +219,7 @@ GALLERY: list[tuple[type[BaseModel], str]] = [
     (Nested, "the match statement"),
     (Slugged, "class definitions"),
     (Review, "function definitions"),
+    (Pet, "the class statement"),
     (Statement, "how to bake sourdough bread"),  # off-topic for the corpus
     (Review, "quantum chromodynamics lattice"),
 ]

@@ -266,7 +266,10 @@ class _Writer:
         index = 0
         while len(items) < count:  # one item per page in rank order; a value twice only past the last page
             filled = self.fill(schema.get("items", {}), name, depth=depth, item=index)
-            if index >= max(pages, count * 3) or all(not _same(filled.value, it.value) for it in items):
+            repeated = any(_same(filled.value, it.value) for it in items)
+            if repeated and index >= max(pages, count * 3):
+                filled, repeated = self._another(schema.get("items", {}), items, filled, limits), False
+            if not repeated:
                 items.append(filled)
             index += 1
         used = [p for it in items for p in it.used]
@@ -274,6 +277,22 @@ class _Writer:
         level = min((i.level for i in items), default=LOW)
         return Filled([i.value for i in items], used, reason if items else "No page matches.", level, items)
 
+
+    def _another(self, schema: Any, items: list[Filled], repeat: Filled, limits: Mapping[str, Any]) -> Filled:
+        """When the pages are used up: for unique items, an enum value not taken yet or the repeated string
+        numbered (a guess); else the repeat itself."""
+        if not limits.get("uniqueItems"):
+            return repeat
+        choices = self.resolve(schema).get("enum")
+        taken = [it.value for it in items]
+        if isinstance(choices, list):
+            unused = [v for v in choices if not any(_same(v, t) for t in taken)]
+            if unused:
+                return Filled(unused[0], reason="Guessed: the pages name no other value; an unused one.")
+        if isinstance(repeat.value, str):
+            numbered = f"{repeat.value} ({len(items) + 1})"
+            return Filled(numbered, repeat.used, "Guessed: the pages give no other value; numbered.", LOW)
+        return repeat
 
 def _same(a: Any, b: Any) -> bool:
     """Whether two array items repeat each other ("Try" repeats "try")."""
