@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from parallel_integrations.emulator import stdlib
@@ -136,3 +138,17 @@ def test_an_unwritable_cache_still_answers(
     blocker.write_text("not a folder")
     assert stdlib.cached_stdlib_pages(blocker / "cache") == [Page("u", "t", "x")]
     assert "not cached" in capsys.readouterr().err
+
+
+def test_the_command_line_reads_the_cache_it_is_given(tmp_path: Path) -> None:
+    from tests.emulator.test_server import start_cli, stop_cli
+
+    page = {"url": "https://docs.python.org/3/library/zebra.html", "title": "zebra", "text": "Zebras graze."}
+    stdlib._cache_file(tmp_path).write_text(json.dumps(page) + "\n")
+    process, base_url = start_cli("--corpus-cache", str(tmp_path))
+    try:
+        answer = httpx.post(f"{base_url}/v1/search", json={"search_queries": ["zebras"]}, headers={"x-api-key": "k"})
+    finally:
+        stderr = stop_cli(process)
+    assert [result["url"] for result in answer.json()["results"]] == [page["url"]]
+    assert "building" not in stderr
