@@ -184,3 +184,14 @@ def test_the_command_line_logs_requests_when_asked() -> None:
         stop_cli(process)
     assert [line[:3] for line in lines] == [["POST", "/v1/search", "200"], ["GET", "/v1/tasks/runs/trun_nope", "404"]]
     assert all(line[4] == "ms" and float(line[3]) >= 0 for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("max_body_bytes", 0), ("max_body_bytes", "1MB"), ("log_requests", "yes")]
+)
+def test_app_options_are_checked(option: str, value: object) -> None:
+    from parallel_integrations import ParallelValidationError
+    from parallel_integrations.emulator import create_app
+
+    with pytest.raises(ParallelValidationError, match=option):
+        create_app(**{option: value})  # type: ignore[arg-type]

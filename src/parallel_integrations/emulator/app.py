@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from .._errors import ParallelValidationError
 from .engine import Engine, Schedule
 from .faults import run_with_fault
 from .guard import MAX_BODY_BYTES, BodyTooLarge, declared_length, limit_body
@@ -167,8 +168,10 @@ def create_app(
     comments on an idle stream. ``group_events_lifetime`` / ``run_events_lifetime``: the longest a group
     (``/events``) or run event stream stays open, in seconds. ``protect_all_routes``: the control routes and
     ``GET /`` need the key too (set when serving beyond loopback). ``max_body_bytes``: larger request bodies
-    answer 413. ``log_requests``: print one line per request (method, path, status, time).
+    answer 413. ``log_requests``: print one line per request (method, path, status, time). A wrong type or value
+    is a :class:`ParallelValidationError` naming the option.
     """
+    _check_options(max_body_bytes=max_body_bytes, protect_all_routes=protect_all_routes, log_requests=log_requests)
     if corpus is None:
         from .corpus import Corpus
 
@@ -184,3 +187,12 @@ def create_app(
         max_body_bytes=max_body_bytes,
         log_requests=log_requests,
     )
+
+
+def _check_options(*, max_body_bytes: Any, protect_all_routes: Any, log_requests: Any) -> None:
+    if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 1:
+        problem = f"a number of bytes, at least 1 (got {max_body_bytes!r})"
+        raise ParallelValidationError("max_body_bytes", problem, limit=1)
+    for name, value in (("protect_all_routes", protect_all_routes), ("log_requests", log_requests)):
+        if not isinstance(value, bool):
+            raise ParallelValidationError(name, f"true or false (got {type(value).__name__})")
