@@ -277,7 +277,6 @@ class _Writer:
         level = min((i.level for i in items), default=LOW)
         return Filled([i.value for i in items], used, reason if items else "No page matches.", level, items)
 
-
     def _another(self, schema: Any, items: list[Filled], repeat: Filled, limits: Mapping[str, Any]) -> Filled:
         """When the pages are used up: for unique items, an enum value not taken yet or the repeated string
         numbered (a guess); else the repeat itself."""
@@ -293,6 +292,7 @@ class _Writer:
             numbered = f"{repeat.value} ({len(items) + 1})"
             return Filled(numbered, repeat.used, "Guessed: the pages give no other value; numbered.", LOW)
         return repeat
+
 
 def _same(a: Any, b: Any) -> bool:
     """Whether two array items repeat each other ("Try" repeats "try")."""
