@@ -33,7 +33,7 @@ DUMMY_API_KEY = "emulator-test-key"
 @pytest.fixture(scope="session")
 def parallel_emulator_server() -> Iterator[RunningEmulator]:
     """One emulator for the whole test session, on a free loopback port, its corpus loaded before the first test
-    (the first session on a machine builds the standard-library pages into the cache: about 20 s, announced on
+    (the first session on a machine builds the standard-library pages into the cache: 10 to 20 s, announced on
     stderr), so no test's timeout pays for it."""
     from .server import serve
 

@@ -267,7 +267,7 @@ def _cache_file(folder: Path) -> Path:
 
 def cached_stdlib_pages(cache: str | os.PathLike[str] | None = None) -> list[Page]:
     """The standard library's pages, read from the cache (see :func:`cache_dir`), or built and cached on first
-    use: the build takes a while (tens of seconds on two cores) and says so on stderr. A cache folder that
+    use: the build takes a while (10 to 20 s on two cores) and says so on stderr. A cache folder that
     cannot be written leaves the pages unsaved (built again next time), with a warning."""
     path = _cache_file(cache_dir(cache))
     if path.is_file():
