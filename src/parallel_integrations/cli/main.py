@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import click
 
+from .batch import batch
 from .errors import EXIT_CODES_HELP
 from .search import search
 from .session import Session, enable_verbose_logging
@@ -51,6 +52,7 @@ def cli(ctx: click.Context, api_key: str | None, base_url: str | None, emulator:
 
 cli.add_command(search)
 cli.add_command(task)
+cli.add_command(batch)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
