@@ -8,7 +8,9 @@ import click
 
 from .batch import batch
 from .errors import EXIT_CODES_HELP
+from .lookup import groups, runs
 from .search import search
+from .serve import emulator
 from .session import Session, enable_verbose_logging
 from .task import task
 
@@ -53,6 +55,9 @@ def cli(ctx: click.Context, api_key: str | None, base_url: str | None, emulator:
 cli.add_command(search)
 cli.add_command(task)
 cli.add_command(batch)
+cli.add_command(runs)
+cli.add_command(groups)
+cli.add_command(emulator)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
