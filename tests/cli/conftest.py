@@ -21,7 +21,9 @@ def invoke(monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.setenv("COLUMNS", "250")
 
     def run(*args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+        return CliRunner().invoke(
+            cli, list(args), input=input, catch_exceptions=False, prog_name="parallel-integrations"
+        )
 
     return run
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import click
 
 from .batch import batch
+from .demo import demo
 from .errors import EXIT_CODES_HELP
 from .lookup import groups, runs
 from .search import search
@@ -58,6 +59,7 @@ cli.add_command(batch)
 cli.add_command(runs)
 cli.add_command(groups)
 cli.add_command(emulator)
+cli.add_command(demo)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
