@@ -301,3 +301,49 @@ def test_state_from_another_base_url_is_refused(invoke: Invoke, emulator, input_
     result = invoke("batch", str(input_csv), str(out), "-o", "a summary")
     assert result.exit_code == 2
     assert "--base-url https://api.example.invalid" in result.stderr
+
+
+def test_ctrl_c_in_a_real_process_leaves_the_runs_going(emulator, input_csv: Path, tmp_path: Path):
+    """SIGINT to a running batch: exit 130 with the resume command; the runs go on; resuming collects them."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from click.testing import CliRunner
+
+    from parallel_integrations.cli import cli
+
+    emulator.set_schedule(queued=0.01, running=600)  # runs stay active until the test completes them
+    out = tmp_path / "out.csv"
+    args = ["batch", str(input_csv), str(out), "-o", "a summary", "-c", "statement"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "parallel_integrations.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "250"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(emulator.runs()) < len(STATEMENTS) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(emulator.runs()) == len(STATEMENTS)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr
+    assert "the runs go on in group tgrp_" in stderr
+    assert "Resume with: parallel-integrations batch" in stderr.replace("\n", "")
+    assert all(run.is_active for run in emulator.runs())
+
+    for run in emulator.runs():
+        emulator.complete_run(run.run_id)
+    resumed = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert resumed.exit_code == 0, resumed.stderr
+    assert sorted(int(r["index"]) for r in read_csv(out)) == [0, 1, 2, 3, 4]
+    assert group_posts(emulator) == (1, 1)

@@ -9,6 +9,7 @@ interrupted batch (Ctrl-C, a closed laptop, a killed process) resumes without pa
 
 from __future__ import annotations
 
+import logging
 import re
 import shlex
 from pathlib import Path
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from parallel_integrations import ParallelClient
 
 __all__ = ["batch"]
+
+log = logging.getLogger("parallel_integrations.cli")
 
 
 @click.command()
@@ -146,8 +149,10 @@ def _run(
                 taskgroup_id = group.taskgroup_id
                 state = BatchState(**{**wanted.__dict__, "taskgroup_id": taskgroup_id})
                 state.save(state_path(results.path))
+                log.debug("batch state saved to %s", state_path(results.path))
             display.group(taskgroup_id, resumed)
             landed = client.task_groups.retrieve(taskgroup_id).status.num_task_runs
+            log.debug("group %s holds %d of %d runs; %d results already written", taskgroup_id, landed, total, before)
             if landed > total:
                 raise CliError(
                     f"group {taskgroup_id} holds {landed} runs but {inputs.path} has {total} inputs",

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["EMULATOR_KEY", "Session", "pass_session"]
 
+log = logging.getLogger("parallel_integrations.cli")
+
 EMULATOR_KEY = "emulator"
 """The key sent to an in-process emulator (it accepts any non-empty key)."""
 
@@ -54,10 +56,13 @@ class Session:
 
         if self.emulator or (fallback_to_emulator and not self.has_key):
             url = self.start_emulator()
+            log.debug("client for the in-process emulator at %s", url)
             return self.resources.enter_context(ParallelClient(api_key=EMULATOR_KEY, base_url=url))
         if not self.has_key:
             raise missing_key()
-        return self.resources.enter_context(ParallelClient(api_key=self.api_key, base_url=self.base_url))
+        client = self.resources.enter_context(ParallelClient(api_key=self.api_key, base_url=self.base_url))
+        log.debug("client for %s with the given key", client.base_url)
+        return client
 
     def start_emulator(self) -> str:
         """Serve a fresh emulator on a free loopback port until the command ends; its base URL."""
