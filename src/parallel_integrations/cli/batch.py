@@ -34,7 +34,7 @@ __all__ = ["batch"]
 log = logging.getLogger("parallel_integrations.cli")
 
 
-@click.command()
+@click.command(short_help="Run a CSV/JSONL file of inputs as one Task Group; resumable.")
 @click.argument("input_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("results_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", "output", required=True, metavar="SPEC", help=OUTPUT_HELP)

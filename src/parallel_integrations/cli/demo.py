@@ -137,7 +137,7 @@ def choose_processor(processor: str, yes: bool, console: Console) -> str:
     return processor if click.confirm(question, default=False) else CHEAPEST
 
 
-@click.command()
+@click.command(short_help="Show a search, a structured run and a batch, end to end.")
 @click.option(
     "-p",
     "--processor",

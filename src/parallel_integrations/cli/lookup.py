@@ -22,7 +22,7 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-@click.command()
+@click.command(short_help="Look up a task run by id (status, --result).")
 @click.argument("run_id")
 @click.option("--result", "with_result", is_flag=True, help="Show the answer (waiting for it if the run is active).")
 @click.option(
@@ -58,7 +58,7 @@ def runs(session: Session, run_id: str, with_result: bool, timeout: float | None
     _echo_json(result.to_wire()) if as_json else session.console().print(answer_table(result))
 
 
-@click.command()
+@click.command(short_help="Look up a task group by id (counts, --runs).")
 @click.argument("taskgroup_id")
 @click.option("--runs", "with_runs", is_flag=True, help="List the group's runs (position, id, status, input, error).")
 @click.option("--status", type=click.Choice(get_args(RunStatus)), help="With --runs: only runs in this status.")

@@ -13,7 +13,7 @@ from .session import Session, pass_session
 __all__ = ["search"]
 
 
-@click.command()
+@click.command(short_help="Search the web: a table of results, or --json.")
 @click.argument("objective", required=False)
 @click.option("-q", "--query", "queries", multiple=True, metavar="TEXT", help="A keyword query; repeat for up to 5.")
 @click.option(

@@ -12,6 +12,7 @@ __all__ = ["emulator"]
 
 
 @click.command(
+    short_help="Serve the offline API emulator on loopback.",
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)

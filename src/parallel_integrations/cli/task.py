@@ -48,7 +48,7 @@ def parse_input(value: str) -> str | dict[str, Any]:
     return parsed
 
 
-@click.command()
+@click.command(short_help="Run one task and show its answer with confidence and citations.")
 @click.argument("input_value", metavar="INPUT")
 @click.option("-o", "--output", "output", metavar="SPEC", help=OUTPUT_HELP + " Default: the API's automatic schema.")
 @click.option("-p", "--processor", default="lite", show_default=True, help=PROCESSOR_HELP)
