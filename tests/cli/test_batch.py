@@ -148,10 +148,16 @@ def test_results_file_suffix_and_missing_output_are_usage_errors(invoke: Invoke,
 def test_input_over_a_limit_is_refused_before_any_run(invoke: Invoke, emulator, tmp_path: Path):
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps("fine") + "\n" + json.dumps("x" * 30_000) + "\n")
-    result = invoke("batch", str(source), str(tmp_path / "out.csv"), "-o", "a summary")
+    out = tmp_path / "out.csv"
+    result = invoke("batch", str(source), str(out), "-o", "a summary")
     assert result.exit_code == 3, result.stderr
     assert "input 1" in result.stderr
     assert emulator.runs() == []
+    # Fixed, the same command starts afresh: the first group holds nothing, so nothing could be mixed in.
+    source.write_text(json.dumps("fine") + "\n" + json.dumps("also fine") + "\n")
+    fixed = invoke("batch", str(source), str(out), "-o", "a summary")
+    assert fixed.exit_code == 0, fixed.stderr
+    assert sorted(inputs_sent(emulator)) == ["also fine", "fine"]
 
 
 def test_results_file_without_state_is_not_overwritten(invoke: Invoke, emulator, input_csv, tmp_path: Path):

@@ -106,3 +106,27 @@ def test_emulator_flag_ignores_the_environment(invoke: Invoke, monkeypatch: pyte
     result = invoke("--emulator", "search", "python", "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["results"]
+
+
+def test_a_bad_base_url_is_a_usage_error(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARALLEL_API_KEY", SECRET_KEY)
+    result = invoke("--base-url", "ftp://example.org", "search", "python")
+    assert result.exit_code == 2
+    assert "base_url" in result.stderr
+
+
+def test_ctrl_c_anywhere_exits_130_and_a_bug_is_not_hidden(invoke: Invoke, emulator, monkeypatch) -> None:
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ParallelClient, "search", interrupted)
+    result = invoke("search", "python")
+    assert result.exit_code == 130
+    assert "Interrupted: stopped before the command finished" in result.stderr
+
+    def broken(self, *args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(ParallelClient, "search", broken)
+    with pytest.raises(ZeroDivisionError):
+        invoke("search", "python")

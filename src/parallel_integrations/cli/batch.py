@@ -9,11 +9,12 @@ interrupted batch (Ctrl-C, a closed laptop, a killed process) resumes without pa
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -27,7 +28,7 @@ from .spec import OutputSpec, load_output_spec
 from .task import OUTPUT_HELP, PROCESSOR_HELP
 
 if TYPE_CHECKING:
-    from parallel_integrations import ParallelClient
+    from parallel_integrations import BatchProgress, ParallelClient
 
 __all__ = ["batch"]
 
@@ -75,20 +76,18 @@ def batch(
             output_fingerprint=spec.fingerprint,
             base_url=client.base_url,
         )
-        resume = _Resume(session, input_file, results_file, output, processor, column)
+        resume = _resume_command(session, input_file, results_file, output, processor, column)
         _run(client, session, inputs, spec, results, wanted, resume)
 
 
-class _Resume:
+def _resume_command(
+    session: Session, input_file: Path, results: Path, output: str, processor: str, column: str | None
+) -> str:
     """The command that resumes this batch, for messages (global options repeated, never the key)."""
-
-    def __init__(
-        self, session: Session, input_file: Path, results: Path, output: str, processor: str, column: str | None
-    ) -> None:
-        args = [*session.global_args(), "batch", str(input_file), str(results), "-o", output, "-p", processor]
-        if column is not None:
-            args += ["-c", column]
-        self.command = shlex.join(["parallel-integrations", *args])
+    args = [*session.global_args(), "batch", str(input_file), str(results), "-o", output, "-p", processor]
+    if column is not None:
+        args += ["-c", column]
+    return shlex.join(["parallel-integrations", *args])
 
 
 def _existing_state(client: ParallelClient, results: ResultsWriter, wanted: BatchState) -> BatchState | None:
@@ -129,7 +128,7 @@ def _run(
     spec: OutputSpec,
     results: ResultsWriter,
     wanted: BatchState,
-    resume: _Resume,
+    resume: str,
 ) -> None:
     from parallel_integrations import ParallelValidationError, TaskRunFailedError
 
@@ -147,7 +146,7 @@ def _run(
                 display.note("creating the group")
                 group = client.task_groups.create(metadata={"input_file": inputs.path.name[:512]})
                 taskgroup_id = group.taskgroup_id
-                state = BatchState(**{**wanted.__dict__, "taskgroup_id": taskgroup_id})
+                state = dataclasses.replace(wanted, taskgroup_id=taskgroup_id)
                 state.save(state_path(results.path))
                 log.debug("batch state saved to %s", state_path(results.path))
             display.group(taskgroup_id, resumed)
@@ -178,7 +177,7 @@ def _run(
         how = (
             "(the in-process emulator stopped with this command: its group is gone)"
             if session.emulator
-            else f"Resume with: {resume.command}"
+            else f"Resume with: {resume}"
         )
         raise CliError(
             f"stopped waiting; {where}. {len(done)} of {total} results are in {results.path}. {how}",
@@ -199,7 +198,9 @@ def _row_numbers(message: str, offset: int) -> str:
     return re.sub(r"inputs\[(\d+)\]", lambda m: f"input {offset + int(m[1])}", message)
 
 
-def _summary(results: ResultsWriter, total: int, before: int, taskgroup_id: str | None, last: Any) -> str:
+def _summary(
+    results: ResultsWriter, total: int, before: int, taskgroup_id: str | None, last: BatchProgress | None
+) -> str:
     failed = f", {last.failed} failed" if last is not None and last.failed else ""
     resumed = f" ({before} were already there)" if before else ""
     return f"{before + results.written} of {total} results in {results.path}{resumed}{failed}; group {taskgroup_id}"

@@ -57,8 +57,6 @@ def _classify(exc: BaseException) -> CliError | None:
     if isinstance(exc, SchemaError):
         return CliError(f"bad output schema: {exc}", ExitCode.BAD_INPUT)
     if isinstance(exc, ParallelValidationError):
-        if exc.field == "api_key":
-            return CliError(_MISSING_KEY, ExitCode.MISSING_KEY)
         return CliError(str(exc), ExitCode.USAGE)
     if isinstance(exc, AuthenticationError):
         return CliError(f"{exc} (check PARALLEL_API_KEY or --api-key)", ExitCode.API_ERROR)
@@ -81,7 +79,7 @@ def reporting() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        raise CliError("interrupted", ExitCode.INTERRUPTED) from None
+        raise CliError("stopped before the command finished", ExitCode.INTERRUPTED) from None
     except click.ClickException:
         raise
     except Exception as exc:
