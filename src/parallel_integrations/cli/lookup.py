@@ -13,7 +13,7 @@ from parallel_integrations import RunStatus
 from .errors import CliError, ExitCode, reporting
 from .render import answer_table, group_table, run_table, runs_table
 from .session import Session, pass_session
-from .waiting import wait_for_result
+from .waiting import timeout_option, wait_for_result
 
 __all__ = ["groups", "runs"]
 
@@ -25,12 +25,7 @@ def _echo_json(data: Any) -> None:
 @click.command(short_help="Look up a task run by id (status, --result).")
 @click.argument("run_id")
 @click.option("--result", "with_result", is_flag=True, help="Show the answer (waiting for it if the run is active).")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="SECONDS",
-    help="With --result: wait at most this.",
-)
+@timeout_option("With --result: wait at most this long (the run goes on).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run (with --result: the result) as JSON.")
 @pass_session
 def runs(session: Session, run_id: str, with_result: bool, timeout: float | None, as_json: bool) -> None:

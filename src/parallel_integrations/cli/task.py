@@ -13,7 +13,7 @@ from .errors import CliError, ExitCode, reporting
 from .render import answer_table
 from .session import Session, pass_session
 from .spec import load_output_spec
-from .waiting import wait_for_result
+from .waiting import timeout_option, wait_for_result
 
 __all__ = ["OUTPUT_HELP", "PROCESSOR_HELP", "collect_hint", "parse_input", "task"]
 
@@ -52,12 +52,7 @@ def parse_input(value: str) -> str | dict[str, Any]:
 @click.argument("input_value", metavar="INPUT")
 @click.option("-o", "--output", "output", metavar="SPEC", help=OUTPUT_HELP + " Default: the API's automatic schema.")
 @click.option("-p", "--processor", default="lite", show_default=True, help=PROCESSOR_HELP)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="SECONDS",
-    help="Stop waiting after this long (the run goes on). Default: wait while the run is active.",
-)
+@timeout_option("Stop waiting after this long (the run goes on). Default: wait while the run is active.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result (run and output) as JSON.")
 @pass_session
 def task(

@@ -7,16 +7,24 @@ the run (queued, running); no sleeping in between. Ctrl-C stops the wait only: t
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from parallel_integrations import ParallelClient, TaskRun, TaskRunResult
 
-__all__ = ["SLICE_SECONDS", "wait_for_result"]
+__all__ = ["SLICE_SECONDS", "timeout_option", "wait_for_result"]
 
 SLICE_SECONDS = 10.0
+
+
+def timeout_option(help: str) -> Callable[[Any], Any]:
+    """The ``--timeout SECONDS`` option of a command that waits for a run (a positive number; none: no limit)."""
+    return click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS", help=help)
 
 
 def _status_line(run: TaskRun) -> str:
