@@ -130,3 +130,8 @@ def test_ctrl_c_anywhere_exits_130_and_a_bug_is_not_hidden(invoke: Invoke, emula
     monkeypatch.setattr(ParallelClient, "search", broken)
     with pytest.raises(ZeroDivisionError):
         invoke("search", "python")
+
+
+@pytest.mark.parametrize("command", sorted(set(COMMANDS) - {"emulator"}))
+def test_help_of_each_command_lists_exit_codes(invoke: Invoke, command: str) -> None:
+    assert "Exit codes: 0 ok" in invoke(command, "--help").stdout

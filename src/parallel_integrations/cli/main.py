@@ -60,6 +60,8 @@ cli.add_command(runs)
 cli.add_command(groups)
 cli.add_command(emulator)
 cli.add_command(demo)
+for _command in (search, task, batch, runs, groups, demo):
+    _command.epilog = EXIT_CODES_HELP
 
 
 def main(argv: Sequence[str] | None = None) -> None:
