@@ -353,3 +353,11 @@ def test_ctrl_c_in_a_real_process_leaves_the_runs_going(emulator, input_csv: Pat
     assert resumed.exit_code == 0, resumed.stderr
     assert sorted(int(r["index"]) for r in read_csv(out)) == [0, 1, 2, 3, 4]
     assert group_posts(emulator) == (1, 1)
+
+
+def test_column_with_jsonl_and_an_empty_output_are_usage_errors(invoke: Invoke, emulator, tmp_path: Path):
+    source = tmp_path / "in.jsonl"
+    source.write_text('"x"\n')
+    assert invoke("batch", str(source), str(tmp_path / "o.csv"), "-o", "a summary", "-c", "q").exit_code == 2
+    assert invoke("batch", str(source), str(tmp_path / "o.csv"), "-o", "  ").exit_code == 2
+    assert emulator.requests() == []
