@@ -7,8 +7,8 @@ emulator for this command), ``--verbose`` (the ``parallel_integrations`` logger 
 
 Exit codes: 0 ok, 1 API error or failed run, 2 usage, 3 bad input file or schema, 4 no API key, 130 interrupted.
 
-Only click is imported to build the commands; the client, rich and the emulator are imported by the command
-that needs them, so ``--help`` stays quick.
+Building the commands imports only click (besides the package itself); rich and the emulator's server are
+imported by the commands that use them, so ``--help`` costs little more than ``import parallel_integrations``.
 """
 
 from __future__ import annotations

@@ -45,8 +45,8 @@ EPILOG = (
 def cli(ctx: click.Context, api_key: str | None, base_url: str | None, emulator: bool, verbose: bool) -> None:
     """The Parallel web research API from the terminal: search, task runs, batches over CSV/JSONL files,
     lookups of runs and groups, the offline emulator, and a demo."""
-    session = Session(api_key=api_key or None, base_url=base_url or None, emulator=emulator, verbose=verbose)
-    session.base_url_given = ctx.get_parameter_source("base_url") is click.core.ParameterSource.COMMANDLINE
+    given = ctx.get_parameter_source("base_url") is click.core.ParameterSource.COMMANDLINE
+    session = Session(api_key or None, base_url or None, emulator, verbose, base_url_given=given)
     ctx.obj = session
     ctx.call_on_close(session.close)
     if verbose:

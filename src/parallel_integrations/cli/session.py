@@ -2,8 +2,8 @@
 ``--verbose`` log handler.
 
 A command asks :meth:`Session.client` for its client; the emulator (``--emulator``, or the demo without a key) is
-started only then, and stopped when the command ends. Nothing here imports httpx, pydantic or rich until a
-command needs them, so ``--help`` stays fast.
+started only then, and stopped when the command ends. rich and the emulator's server are imported only by the
+commands that use them.
 """
 
 from __future__ import annotations
