@@ -361,3 +361,32 @@ def test_column_with_jsonl_and_an_empty_output_are_usage_errors(invoke: Invoke, 
     assert invoke("batch", str(source), str(tmp_path / "o.csv"), "-o", "a summary", "-c", "q").exit_code == 2
     assert invoke("batch", str(source), str(tmp_path / "o.csv"), "-o", "  ").exit_code == 2
     assert emulator.requests() == []
+
+
+def test_an_api_error_mid_batch_says_how_to_resume(invoke: Invoke, emulator, input_csv: Path, tmp_path: Path):
+    from parallel_integrations.emulator import Fault
+
+    out = tmp_path / "out.csv"
+    args = ("batch", str(input_csv), str(out), "-o", "a summary", "-c", "statement")
+    group_stream = "GET /v1beta/tasks/groups/*/runs"
+    emulator.add_fault(Fault.error(group_stream, 500, times=None))
+    failed = invoke(*args)
+    assert failed.exit_code == 1, failed.stderr
+    assert "the runs go on in group tgrp_" in failed.stderr
+    assert "Resume with: parallel-integrations batch" in failed.stderr.replace("\n", "")
+    emulator.clear_faults()
+    resumed = invoke(*args)
+    assert resumed.exit_code == 0, resumed.stderr
+    assert sorted(int(r["index"]) for r in read_csv(out)) == [0, 1, 2, 3, 4]
+    assert group_posts(emulator) == (1, 1)
+
+
+def test_deleted_results_are_collected_again_without_resubmitting(invoke: Invoke, emulator, input_csv, tmp_path):
+    out = tmp_path / "out.jsonl"
+    args = ("batch", str(input_csv), str(out), "-o", "a summary", "-c", "statement")
+    assert invoke(*args).exit_code == 0
+    out.unlink()
+    again = invoke(*args)
+    assert again.exit_code == 0, again.stderr
+    assert sorted(json.loads(line)["index"] for line in out.read_text().splitlines()) == [0, 1, 2, 3, 4]
+    assert group_posts(emulator) == (1, 1)

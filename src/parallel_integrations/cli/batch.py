@@ -130,7 +130,7 @@ def _run(
     wanted: BatchState,
     resume: str,
 ) -> None:
-    from parallel_integrations import ParallelValidationError, TaskRunFailedError
+    from parallel_integrations import ParallelError, ParallelValidationError, TaskRunFailedError
 
     total = len(inputs.items)
     state = _existing_state(client, results, wanted)
@@ -173,16 +173,14 @@ def _run(
                 results.write(item, inputs.items[item.index])
                 done.add(item.index)
     except KeyboardInterrupt:
-        where = f"the runs go on in group {taskgroup_id}" if taskgroup_id else "nothing was submitted"
-        how = (
-            "(the in-process emulator stopped with this command: its group is gone)"
-            if session.emulator
-            else f"Resume with: {resume}"
-        )
         raise CliError(
-            f"stopped waiting; {where}. {len(done)} of {total} results are in {results.path}. {how}",
-            ExitCode.INTERRUPTED,
+            f"stopped waiting; {_where(session, taskgroup_id, done, total, results, resume)}", ExitCode.INTERRUPTED
         ) from None
+    except ParallelError as exc:
+        if taskgroup_id is None or isinstance(exc, ParallelValidationError):
+            raise
+        where = _where(session, taskgroup_id, done, total, results, resume)
+        raise CliError(f"{type(exc).__name__}: {exc}; {where}", ExitCode.API_ERROR) from exc
     finally:
         results.close()
     click.echo(_summary(results, total, before, taskgroup_id, display.last))
@@ -191,6 +189,20 @@ def _run(
             f"{len(unread)} results could not be read ({unread[0]}); run the same command again to collect them",
             ExitCode.API_ERROR,
         )
+
+
+def _where(
+    session: Session, taskgroup_id: str | None, done: set[int], total: int, results: ResultsWriter, resume: str
+) -> str:
+    """Where an unfinished batch stands, and how to resume it."""
+    if taskgroup_id is None:
+        return "nothing was submitted"
+    how = (
+        "(the in-process emulator stopped with this command: its group is gone)"
+        if session.emulator
+        else f"Resume with: {resume}"
+    )
+    return f"the runs go on in group {taskgroup_id}. {len(done)} of {total} results are in {results.path}. {how}"
 
 
 def _row_numbers(message: str, offset: int) -> str:
