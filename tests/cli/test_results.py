@@ -116,3 +116,28 @@ def test_results_suffix_is_checked(tmp_path: Path) -> None:
     with pytest.raises(CliError, match="must end in") as caught:
         open_results(tmp_path / "r.txt", FIELDS)
     assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@pytest.mark.parametrize("row_begun", [False, True])
+def test_a_character_cut_in_two_is_dropped_with_its_row(tmp_path: Path, suffix: str, row_begun: bool) -> None:
+    path = tmp_path / f"r{suffix}"
+    write(path, completed(0))
+    whole = path.read_bytes()
+    with path.open("ab") as handle:
+        if row_begun:
+            handle.write(b"1,")  # a row begun...
+        handle.write("é".encode()[:1])  # ...and cut inside a two-byte character
+    writer = ResultsWriter(path, FIELDS)
+    assert writer.done_indices() == {0}
+    assert path.read_bytes() == whole
+    writer.write(completed(1, {"name": "é", "tags": []}), {"q": 1})
+    writer.close()
+    assert ResultsWriter(path, FIELDS).done_indices() == {0, 1}
+
+
+def test_bytes_that_are_not_utf8_inside_the_file_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b'{"index": 0, "x": "\xff"}\n')
+    with pytest.raises(CliError, match="cannot read the results file"):
+        ResultsWriter(path, FIELDS).done_indices()

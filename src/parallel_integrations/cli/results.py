@@ -61,8 +61,8 @@ class ResultsWriter:
         when the file is not a results file of this shape."""
         if not self.path.exists():
             return set()
-        text = self._read()
-        return self._csv_indices(text) if self.is_csv else self._jsonl_indices(text)
+        text, cut = self._read()
+        return self._csv_indices(text, cut) if self.is_csv else self._jsonl_indices(text, cut)
 
     def write(self, item: BatchItem[Any], given: str | dict[str, Any]) -> None:
         """Write ``item`` (for the input ``given``) and flush."""
@@ -118,40 +118,47 @@ class ResultsWriter:
 
     # --- reading back ---
 
-    def _read(self) -> str:
+    def _read(self) -> tuple[str, bool]:
+        """The file's text, and whether bytes of a character cut short at its end were left out."""
         try:
-            return self.path.read_text(encoding="utf-8")
+            data = self.path.read_bytes()
+            try:
+                return data.decode("utf-8"), False
+            except UnicodeDecodeError as exc:
+                if exc.end != len(data) or exc.reason != "unexpected end of data":
+                    raise
+                return data[: exc.start].decode("utf-8"), True  # a crash cut the last character in two
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"{self.path}: cannot read the results file ({exc})", ExitCode.BAD_INPUT) from exc
 
     def _not_ours(self, why: str) -> CliError:
         return CliError(f"{self.path}: not a results file of this batch ({why})", ExitCode.BAD_INPUT)
 
-    def _csv_indices(self, text: str) -> set[int]:
+    def _csv_indices(self, text: str, cut: bool) -> set[int]:
         records: list[list[str]] = []
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        complete = True
+        partial = False
         try:
             for record in reader:
                 records.append(record)
         except csv.Error:
-            complete = False  # a quoted cell cut short: the last row is partial
-        if complete and text and not text.endswith("\n") and records:
-            records.pop()
-            complete = False
+            partial = True  # a quoted cell cut short: that last row was not read
+        if not partial and text and not text.endswith("\n") and records:
+            records.pop()  # the last row was cut short
+            partial = True
         if not records:
             self._rewrite("")
             return set()
         header, rows = records[0], records[1:]
         if header != csv_columns(self.fields):
             raise self._not_ours(f"its columns are {', '.join(header)}")
-        if not complete:
+        if partial or cut:
             buffer = io.StringIO()
             csv.writer(buffer, lineterminator="\n").writerows(records)
             self._rewrite(buffer.getvalue())
         return {self._index(row[0] if row else "", n) for n, row in enumerate(rows, 2)}
 
-    def _jsonl_indices(self, text: str) -> set[int]:
+    def _jsonl_indices(self, text: str, cut: bool) -> set[int]:
         lines = text.split("\n")
         partial = lines.pop()  # after the last newline: empty unless the last line was cut short
         indices = set()
@@ -163,7 +170,7 @@ class ResultsWriter:
             if not isinstance(record, dict):
                 raise self._not_ours(f"line {number} is not an object")
             indices.add(self._index(record.get("index"), number))
-        if partial:
+        if partial or cut:
             self._rewrite("".join(line + "\n" for line in lines))
         return indices
 
