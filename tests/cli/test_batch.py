@@ -309,39 +309,60 @@ def test_state_from_another_base_url_is_refused(invoke: Invoke, emulator, input_
     assert "--base-url https://api.example.invalid" in result.stderr
 
 
-def test_ctrl_c_in_a_real_process_leaves_the_runs_going(emulator, input_csv: Path, tmp_path: Path):
-    """SIGINT to a running batch: exit 130 with the resume command; the runs go on; resuming collects them."""
-    import os
-    import signal
-    import subprocess
-    import sys
+def wait_for(condition, process) -> None:
+    """Poll ``condition`` while the batch process runs (a minute at most: a hung process fails the test)."""
     import time
 
-    from click.testing import CliRunner
+    deadline = time.monotonic() + 60
+    while not condition() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert condition()
 
-    from parallel_integrations.cli import cli
 
-    emulator.set_schedule(queued=0.01, running=600)  # runs stay active until the test completes them
-    out = tmp_path / "out.csv"
-    args = ["batch", str(input_csv), str(out), "-o", "a summary", "-c", "statement"]
-    process = subprocess.Popen(
+def start_batch(args: list[str]):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
         [sys.executable, "-m", "parallel_integrations.cli", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "COLUMNS": "250"},
     )
+
+
+def finish(process, sig) -> str:
+    """Send ``sig`` and return the process's stderr once it has ended."""
     try:
-        deadline = time.monotonic() + 60
-        while len(emulator.runs()) < len(STATEMENTS) and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(emulator.runs()) == len(STATEMENTS)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sig)
         _, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+    return stderr
+
+
+def resume_in_process(args: list[str]):
+    from click.testing import CliRunner
+
+    from parallel_integrations.cli import cli
+
+    return CliRunner().invoke(cli, args, catch_exceptions=False)
+
+
+def test_ctrl_c_in_a_real_process_leaves_the_runs_going(emulator, input_csv: Path, tmp_path: Path):
+    """SIGINT to a running batch: exit 130 with the resume command; the runs go on; resuming collects them."""
+    import signal
+
+    emulator.set_schedule(queued=0.01, running=600)  # runs stay active until the test completes them
+    out = tmp_path / "out.csv"
+    args = ["batch", str(input_csv), str(out), "-o", "a summary", "-c", "statement"]
+    process = start_batch(args)
+    wait_for(lambda: len(emulator.runs()) == len(STATEMENTS), process)
+    stderr = finish(process, signal.SIGINT)
     assert process.returncode == 130, stderr
     assert "the runs go on in group tgrp_" in stderr
     assert "Resume with: parallel-integrations batch" in stderr.replace("\n", "")
@@ -349,9 +370,40 @@ def test_ctrl_c_in_a_real_process_leaves_the_runs_going(emulator, input_csv: Pat
 
     for run in emulator.runs():
         emulator.complete_run(run.run_id)
-    resumed = CliRunner().invoke(cli, args, catch_exceptions=False)
+    resumed = resume_in_process(args)
     assert resumed.exit_code == 0, resumed.stderr
     assert sorted(int(r["index"]) for r in read_csv(out)) == [0, 1, 2, 3, 4]
+    assert group_posts(emulator) == (1, 1)
+
+
+def test_a_killed_batch_resumes_from_its_rows(emulator, input_csv: Path, tmp_path: Path):
+    """SIGKILL (no handler runs) mid-batch: the re-run keeps the rows written, writes the others, submits nothing."""
+    import signal
+
+    emulator.set_schedule(queued=0.01, running=600)
+    out = tmp_path / "out.jsonl"
+    args = ["batch", str(input_csv), str(out), "-o", "a summary", "-c", "statement"]
+    process = start_batch(args)
+    wait_for(lambda: any(r.path.endswith("/events") for r in emulator.requests("GET")), process)  # collecting
+    for run in emulator.runs()[:3]:
+        emulator.complete_run(run.run_id)
+    # Killed once their answers are fetched: whether their rows are written by then is up to the runner (it hands
+    # answers over as later events arrive), so the test counts what is in the file after the kill.
+    wait_for(
+        lambda: len([r for r in emulator.requests("GET") if r.path.endswith("/result") and r.status]) >= 3, process
+    )
+    finish(process, signal.SIGKILL)
+    assert process.returncode == -signal.SIGKILL
+    written = out.read_text().count("\n") if out.exists() else 0
+
+    for run in emulator.runs()[3:]:
+        emulator.complete_run(run.run_id)
+    resumed = resume_in_process(args)
+    assert resumed.exit_code == 0, resumed.stderr
+    assert "5 of 5 results" in resumed.stdout
+    assert f"({written} were already there)" in resumed.stdout if written else "already" not in resumed.stdout
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["index"] for r in records) == [0, 1, 2, 3, 4]
     assert group_posts(emulator) == (1, 1)
 
 
