@@ -442,3 +442,18 @@ def test_deleted_results_are_collected_again_without_resubmitting(invoke: Invoke
     assert again.exit_code == 0, again.stderr
     assert sorted(json.loads(line)["index"] for line in out.read_text().splitlines()) == [0, 1, 2, 3, 4]
     assert group_posts(emulator) == (1, 1)
+
+
+def test_an_emulator_batch_is_not_resumed_on_a_new_emulator(
+    invoke: Invoke, no_key, input_csv: Path, tmp_path, monkeypatch
+):
+    out = tmp_path / "out.csv"
+    args = ("--emulator", "batch", str(input_csv), str(out), "-o", "a summary", "-c", "statement")
+    with monkeypatch.context() as patch:
+        interrupt_after(patch, 1)
+        first = invoke(*args)
+    assert first.exit_code == 130
+    assert "the in-process emulator stopped with this command" in first.stderr
+    again = invoke(*args)
+    assert again.exit_code == 2
+    assert "use a new results file" in again.stderr

@@ -90,7 +90,9 @@ def _resume_command(
     return shlex.join(["parallel-integrations", *args])
 
 
-def _existing_state(client: ParallelClient, results: ResultsWriter, wanted: BatchState) -> BatchState | None:
+def _existing_state(
+    client: ParallelClient, session: Session, results: ResultsWriter, wanted: BatchState
+) -> BatchState | None:
     """The state of the batch writing ``results`` if there is one and it is this batch; refuses a different
     batch (unless its group is still empty: nothing could be mixed in) and a results file without a state."""
     path = state_path(results.path)
@@ -105,6 +107,12 @@ def _existing_state(client: ParallelClient, results: ResultsWriter, wanted: Batc
     differences = state.differences(wanted)
     if not differences:
         return state
+    if "API base URL" in differences and session.emulator:
+        raise CliError(
+            f"{results.path} belongs to group {state.taskgroup_id} at {state.base_url}; with --emulator each "
+            "command has a new emulator, so that group cannot be resumed here: use a new results file",
+            ExitCode.USAGE,
+        )
     if "API base URL" in differences:
         raise CliError(
             f"{results.path} belongs to group {state.taskgroup_id} at {state.base_url}; "
@@ -133,7 +141,7 @@ def _run(
     from parallel_integrations import ParallelError, ParallelValidationError, TaskRunFailedError
 
     total = len(inputs.items)
-    state = _existing_state(client, results, wanted)
+    state = _existing_state(client, session, results, wanted)
     done = results.done_indices()
     before = len(done)
     unread: list[str] = []
