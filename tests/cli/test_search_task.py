@@ -213,3 +213,12 @@ def test_task_ctrl_c_stops_waiting_not_the_run(invoke: Invoke, emulator, monkeyp
     (run,) = emulator.runs()
     assert f"parallel-integrations runs {run.run_id} --result" in result.stderr
     assert run.is_active or run.status == "completed"  # not cancelled: there is no cancel
+
+
+def test_task_shows_the_api_warnings(invoke: Invoke, emulator, tmp_path: Path) -> None:
+    path = tmp_path / "warned.json"
+    path.write_text(json.dumps({"type": "object", "properties": {"sources": {"type": "string"}}}))
+    result = invoke("task", "x", "-o", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "Warning (spec_validation_warning)" in result.stderr
+    assert "sources" in result.stderr

@@ -133,7 +133,7 @@ def choose_processor(processor: str, yes: bool, console: Console) -> str:
     if not _interactive():
         console.print(f"Keeping to the cheapest processor, {CHEAPEST} (no terminal to ask; --yes uses {processor}).")
         return CHEAPEST
-    question = f"The demo runs 4 tasks with processor {processor!r}, which costs more than {CHEAPEST!r}. Use it?"
+    question = f"The demo runs tasks with processor {processor!r}, which costs more than {CHEAPEST!r}. Use it?"
     return processor if click.confirm(question, default=False) else CHEAPEST
 
 

@@ -82,6 +82,8 @@ def task(
             raise CliError(f"stopped waiting; {collect_hint(session, run.run_id)}", ExitCode.INTERRUPTED) from None
         except TaskRunTimeoutError as exc:
             raise CliError(f"{exc}; {collect_hint(session, run.run_id)}", ExitCode.API_ERROR) from exc
+    for warning in result.run.warnings or []:
+        click.echo(f"Warning ({warning.type}): {warning.message}", err=True)
     if as_json:
         click.echo(json.dumps(result.to_wire(), indent=2, ensure_ascii=False))
     else:
