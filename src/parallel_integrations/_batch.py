@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from ._effects import Flow, consume
 from ._errors import ParallelError, ParallelValidationError, TaskRunFailedError
 from ._limits import RUNS_PER_ADD_MAX
-from ._models import TaskRunEvent, TaskRunInput, TaskRunResult
+from ._models import ParsedTaskRunResult, TaskRunEvent, TaskRunInput, TaskRunResult
 from ._parse import parse_if_model
 
 if TYPE_CHECKING:
@@ -59,11 +59,12 @@ class BatchProgress:
 @dataclass(frozen=True, slots=True)
 class BatchItem(Generic[T]):
     """One input's outcome. ``index`` is the input's position (for a resumed group: the run's position in it).
-    Exactly one of ``result`` and ``error`` is set; ``parsed`` is the output class instance when one was asked."""
+    Exactly one of ``result`` and ``error`` is set. As for ``execute``, the output class instance is at
+    ``result.output.parsed`` (``None`` when the batch has no output class); ``parsed`` is a shortcut to it."""
 
     index: int
     run_id: str
-    result: TaskRunResult | None = None
+    result: ParsedTaskRunResult[T] | None = None
     error: ParallelError | None = None
 
     @property
@@ -74,9 +75,9 @@ class BatchItem(Generic[T]):
     @property
     def parsed(self) -> T | None:
         """The output as an instance of the batch's output class (``None`` without one or on error)."""
-        return getattr(self.result, "parsed", None)
+        return None if self.result is None else self.result.output.parsed
 
-    def unwrap(self) -> TaskRunResult:
+    def unwrap(self) -> ParsedTaskRunResult[T]:
         """The result, or the error raised."""
         if self.error is not None:
             raise self.error

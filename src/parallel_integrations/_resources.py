@@ -230,7 +230,7 @@ class TaskRuns:
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
         timeout: float | None = None,
         betas: Sequence[str] | None = None,
-    ) -> TaskRunResult: ...
+    ) -> ParsedTaskRunResult[None]: ...
     def execute(
         self,
         input: str | Mapping[str, Any] | BaseModel,
@@ -243,11 +243,12 @@ class TaskRuns:
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
         timeout: float | None = None,
         betas: Sequence[str] | None = None,
-    ) -> TaskRunResult:
+    ) -> ParsedTaskRunResult[Any]:
         """Create a run and wait for its result (``timeout`` seconds at most; ``None``: no deadline).
 
-        ``output`` is a pydantic class (then ``result.parsed`` is an instance of it), a JSON schema (bare, or in
-        the API's ``{"type": "json", "json_schema": ...}`` form), or a text description. ``input_schema`` describes
+        ``output`` is a pydantic class (then ``result.output.parsed``, or its shortcut ``result.parsed``, is an
+        instance of it, as in the official SDK), a JSON schema (bare, or in the API's ``{"type": "json",
+        "json_schema": ...}`` form), or a text description (then ``parsed`` is ``None``). ``input_schema`` describes
         a structured ``input`` the same way (``input`` may then be an instance of that class). Raises what
         :meth:`create` and :meth:`result` raise, and :class:`OutputValidationError` when the answer does not
         fit the class.
@@ -328,6 +329,32 @@ class TaskGroups:
         """One run of the group."""
         return self._client._run(self._client._core.retrieve_group_run(taskgroup_id, run_id))
 
+    @overload
+    def run_batch(
+        self,
+        inputs: Iterable[BatchInput] | None = None,
+        *,
+        processor: str | None = None,
+        output: type[M],
+        input_schema: Any = None,
+        taskgroup_id: str | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        max_concurrency: int = 16,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+    ) -> Iterator[BatchItem[M]]: ...
+    @overload
+    def run_batch(
+        self,
+        inputs: Iterable[BatchInput] | None = None,
+        *,
+        processor: str | None = None,
+        output: Any = None,
+        input_schema: Any = None,
+        taskgroup_id: str | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        max_concurrency: int = 16,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+    ) -> Iterator[BatchItem[None]]: ...
     def run_batch(
         self,
         inputs: Iterable[BatchInput] | None = None,
@@ -446,7 +473,7 @@ class AsyncTaskRuns:
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
         timeout: float | None = None,
         betas: Sequence[str] | None = None,
-    ) -> TaskRunResult: ...
+    ) -> ParsedTaskRunResult[None]: ...
     async def execute(
         self,
         input: str | Mapping[str, Any] | BaseModel,
@@ -459,7 +486,7 @@ class AsyncTaskRuns:
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
         timeout: float | None = None,
         betas: Sequence[str] | None = None,
-    ) -> TaskRunResult:
+    ) -> ParsedTaskRunResult[Any]:
         """Create a run and wait for its result. See :meth:`TaskRuns.execute`."""
         run = _run_input(
             self._client._core,
@@ -527,6 +554,32 @@ class AsyncTaskGroups:
         """One run of the group."""
         return await self._client._run(self._client._core.retrieve_group_run(taskgroup_id, run_id))
 
+    @overload
+    def run_batch(
+        self,
+        inputs: Iterable[BatchInput] | None = None,
+        *,
+        processor: str | None = None,
+        output: type[M],
+        input_schema: Any = None,
+        taskgroup_id: str | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        max_concurrency: int = 16,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+    ) -> AsyncIterator[BatchItem[M]]: ...
+    @overload
+    def run_batch(
+        self,
+        inputs: Iterable[BatchInput] | None = None,
+        *,
+        processor: str | None = None,
+        output: Any = None,
+        input_schema: Any = None,
+        taskgroup_id: str | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        max_concurrency: int = 16,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+    ) -> AsyncIterator[BatchItem[None]]: ...
     def run_batch(
         self,
         inputs: Iterable[BatchInput] | None = None,
