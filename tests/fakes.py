@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from parallel_integrations import AsyncEventStream, AsyncParallelClient, ParallelClient
+from parallel_integrations._effects import Hooks
 
 API_KEY = "sk-test-4f1c9a7d2b"
 
@@ -129,19 +130,19 @@ class FakeAPI:
         client = ParallelClient(
             API_KEY, http_client=httpx.Client(transport=httpx.MockTransport(self.handle)), **options
         )
-        client._core.clock = self.clock
-        client._core.rand = lambda: 0.0
-        client._sleep = self.clock.sleep
+        client._core.hooks = self.hooks()
         return client
 
     def async_client(self, **options: Any) -> AsyncParallelClient:
         options.setdefault("base_url", "http://fake.test")
         transport = httpx.MockTransport(self.handle)
         client = AsyncParallelClient(API_KEY, http_client=httpx.AsyncClient(transport=transport), **options)
-        client._core.clock = self.clock
-        client._core.rand = lambda: 0.0
-        client._sleep = self.clock.asleep
+        client._core.hooks = self.hooks()
         return client
+
+    def hooks(self) -> Hooks:
+        """The fake clock (which sleeping advances) and no jitter."""
+        return Hooks(clock=self.clock, rand=lambda: 0.0, sleep=self.clock.sleep, asleep=self.clock.asleep)
 
     def client(self, kind: str, **options: Any) -> ParallelClient | AsyncParallelClient:
         return self.sync_client(**options) if kind == "sync" else self.async_client(**options)

@@ -1,4 +1,5 @@
-"""The effects a flow yields to a driver, and the one helper that nests a streaming flow in another.
+"""The effects a flow yields to a driver, the hooks a driver and a core share (clock, random source, sleep), and
+the one helper that nests a streaming flow in another.
 
 A flow is a generator: it yields an effect, the driver performs it (sync or async) and sends back the outcome, or
 throws the failure in. Flows know nothing of threads, event loops or sockets.
@@ -6,13 +7,15 @@ throws the failure in. Flows know nothing of threads, event loops or sockets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+import random
+import time
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import httpx
 
-__all__ = ["Close", "Effect", "Emit", "Flow", "Read", "Send", "Sleep", "StreamHandle", "consume"]
+__all__ = ["Close", "Effect", "Emit", "Flow", "Hooks", "Read", "Send", "Sleep", "StreamHandle", "consume"]
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -25,6 +28,9 @@ class Send:
 
     request: httpx.Request
     stream: bool = False
+    deadline: float | None = None
+    """Seconds the whole attempt may take, body included (httpx's own timeouts bound each read, not the sum);
+    ``None`` for a stream, which is read at the caller's pace."""
 
 
 @dataclass(slots=True)
@@ -53,6 +59,18 @@ class Emit:
     """Hand ``value`` to the caller of a streaming operation."""
 
     value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """What a client takes from its surroundings, in one object so that a test swaps all of it at once: the
+    monotonic ``clock``, the ``rand`` source of backoff jitter, and ``sleep`` (sync) / ``asleep`` (async;
+    ``None``: ``asyncio.sleep``, imported only by async clients)."""
+
+    clock: Callable[[], float] = time.monotonic
+    rand: Callable[[], float] = random.random
+    sleep: Callable[[float], None] = time.sleep
+    asleep: Callable[[float], Awaitable[None]] | None = None
 
 
 Effect: TypeAlias = Send | Sleep | Read | Close | Emit

@@ -14,8 +14,9 @@
     │   ├── RequestTimeoutError           408        (a result wait ended with the run still active)
     │   ├── ConflictError                 409
     │   ├── UnprocessableEntityError      422        (``errors`` lists every failing field, either body shape)
-    │   ├── RateLimitError                429        (``retry_after`` in seconds when the API said)
+    │   ├── RateLimitError                429        (``retry_after``: the server's wait, in seconds)
     │   └── InternalServerError           5xx
+    ├── APIResponseValidationError                   a 2xx answer that is not what the API promises
     ├── TaskRunFailedError                           the run ended as failed (``run.error`` says why)
     ├── TaskRunTimeoutError (also TimeoutError)      the caller's deadline passed with the run still active
     ├── RunCreationUncertainError                    a create request may or may not have reached the server
@@ -29,6 +30,8 @@ Messages never contain the API key.
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
@@ -59,6 +63,7 @@ __all__ = [
     "UnprocessableEntityError",
     "WebhookVerificationError",
     "error_from_response",
+    "note_interruption",
     "status_error_class",
 ]
 
@@ -107,7 +112,8 @@ class APIStatusError(ParallelError):
     """The API answered with a non-success status.
 
     ``status_code``, ``ref_id`` (quote it to Parallel support), ``message`` and ``detail`` come from the error body;
-    ``body`` is the parsed body as received.
+    ``body`` is the parsed body as received; ``retry_after`` is the wait the server asked for in seconds
+    (``Retry-After`` as seconds or an HTTP date, or ``retry-after-ms``), ``None`` when it did not say.
     """
 
     def __init__(
@@ -126,6 +132,9 @@ class APIStatusError(ParallelError):
         self.detail = detail
         self.body = body
         self.headers = headers or {}
+        from ._retry import parse_retry_after
+
+        self.retry_after: float | None = parse_retry_after(self.headers)
         suffix = f" (ref_id {ref_id})" if ref_id else ""
         super().__init__(f"{status_code}: {message}{suffix}")
 
@@ -176,13 +185,8 @@ class UnprocessableEntityError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: too many requests. ``retry_after`` is the wait the server asked for, in seconds, when it said."""
-
-    @property
-    def retry_after(self) -> float | None:
-        from ._retry import parse_retry_after
-
-        return parse_retry_after(self.headers)
+    """429: too many requests. ``retry_after`` is the wait the server asked for, in seconds, when it said. A wait
+    longer than the client's ``max_retry_after`` is not waited out: the error is raised at once."""
 
 
 class InternalServerError(APIStatusError):
@@ -242,6 +246,30 @@ def _summarize_detail(detail: Any) -> str:
                 parts.append(f"{loc}: {item.get('msg', '')}" if loc else str(item.get("msg", "")))
         return "; ".join(parts) or "validation error"
     return str(detail)
+
+
+class APIResponseValidationError(ParallelError):
+    """A success status whose body is not what the API promises: an HTML page from a proxy, truncated JSON, the
+    wrong shape, or a stream event whose data does not parse.
+
+    ``status_code``, ``method`` and ``url`` say which answer; ``body_excerpt`` is the start of the body (at most
+    300 characters); ``run_id`` is kept when the body of a run creation still held one, so the run can be found.
+    """
+
+    def __init__(
+        self, problem: str, *, status_code: int, method: str, url: str, body: bytes | str, run_id: str | None = None
+    ) -> None:
+        self.status_code = status_code
+        self.method = method
+        self.url = url
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        self.body_excerpt = text[:300]
+        self.run_id = run_id
+        where = f" (run {run_id})" if run_id else ""
+        super().__init__(
+            f"{status_code} from {method} {url}{where}: the body is not what the API promises ({problem}); "
+            f"it starts: {self.body_excerpt[:120]!r}"
+        )
 
 
 class TaskRunFailedError(ParallelError):
@@ -305,3 +333,14 @@ class StreamError(ParallelError):
 
 class WebhookVerificationError(ParallelError):
     """A webhook delivery is not authentic: missing headers, no matching signature, or a stale timestamp."""
+
+
+def note_interruption(interrupt: BaseException, note: str) -> None:
+    """On a Ctrl-C (``KeyboardInterrupt``, or the cancellation that ``asyncio.run`` turns it into inside a
+    coroutine), add ``note`` to the exception and log it at WARNING: the work goes on on the server, and the note
+    says how to pick it up again. Any other exception is left alone."""
+    asyncio = sys.modules.get("asyncio")  # loaded whenever a cancellation can happen; never imported here
+    cancelled = asyncio is not None and isinstance(interrupt, asyncio.CancelledError)
+    if isinstance(interrupt, KeyboardInterrupt) or cancelled:
+        interrupt.add_note(note)
+        logging.getLogger("parallel_integrations").warning("interrupted: %s", note)
