@@ -63,6 +63,28 @@ class CutStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self.closed = True
 
 
+class TrickleStream(CutStream):
+    """A response body that arrives one chunk at a time, each chunk taking ``seconds`` on ``clock``."""
+
+    def __init__(self, chunks: list[bytes], clock: FakeClock, seconds: float) -> None:
+        super().__init__(chunks, cut=False)
+        self.clock = clock
+        self.seconds = seconds
+        self.sent = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.chunks:
+            self.clock.now += self.seconds
+            self.sent += 1
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            self.clock.now += self.seconds
+            self.sent += 1
+            yield chunk
+
+
 def sse(*events: dict[str, Any], comment: bool = False) -> bytes:
     out = b": keepalive\n\n" if comment else b""
     for event in events:

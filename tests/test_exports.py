@@ -24,6 +24,7 @@ EXPECTED = {
     "ParallelValidationError",
     "SchemaError",
     "APIConnectionError",
+    "APIResponseValidationError",
     "APITimeoutError",
     "APIStatusError",
     "BadRequestError",

@@ -9,6 +9,7 @@ from ._batch import BatchItem, BatchProgress
 from ._client import AsyncParallelClient, ParallelClient
 from ._errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -74,6 +75,7 @@ from ._webhooks import sign_webhook, verify_webhook
 
 __all__ = [
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "APIWarning",

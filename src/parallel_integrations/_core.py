@@ -247,11 +247,11 @@ class Core:
             data = None
         if isinstance(data, dict) and isinstance(data.get("run_id"), str):
             run_id = data["run_id"]
-        if isinstance(exc, ValidationError):
-            first = exc.errors()[0]
-            problem = f"{'.'.join(str(p) for p in first['loc']) or 'body'}: {first['msg']}"
+        first = exc.errors()[0] if isinstance(exc, ValidationError) else None
+        if first is None or first["type"] == "json_invalid":
+            problem = f"not JSON: {first['msg'] if first else exc}"
         else:
-            problem = f"not JSON: {exc}"
+            problem = f"{'.'.join(str(p) for p in first['loc']) or 'body'}: {first['msg']}"
         url = str(request.url.copy_with(query=None))
         return APIResponseValidationError(
             problem, status_code=status_code, method=request.method, url=url, body=content, run_id=run_id
