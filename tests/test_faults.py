@@ -48,9 +48,11 @@ def test_a_success_with_a_broken_body_is_a_named_error(
 ) -> None:
     api.on(*route, httpx.Response(200, content=body))
     client = api.client(kind)
-    operation = client.search("q") if route[0] == "POST" else client.task_runs.retrieve(RUN)
+    def operation() -> object:
+        return client.search("q") if route[0] == "POST" else client.task_runs.retrieve(RUN)
+
     with pytest.raises(APIResponseValidationError) as info:
-        call(operation)
+        call(operation())
     error = info.value
     assert isinstance(error, ParallelError)
     assert not isinstance(error, pydantic.ValidationError | json.JSONDecodeError)
