@@ -213,3 +213,27 @@ def test_rate_limit_with_a_long_wait_through_the_scripted_driver() -> None:
         TaskRuns(driver).retrieve(RUN)
     assert info.value.retry_after == 90
     assert driver.sleeps == []
+
+
+# --- the module structure ---------------------------------------------------------------------------------------
+
+
+def test_no_module_imports_the_clients_or_reaches_into_them() -> None:
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "src" / "parallel_integrations"
+    for module in sorted(package.glob("_[!_]*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        if module.name != "_client.py":
+            assert "_client" not in imported, f"{module.name} imports _client (the import circle is back)"
+        reached = {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute | ast.Name)
+            and (node.value.attr if isinstance(node.value, ast.Attribute) else node.value.id) in ("client", "_client")
+            and node.attr.startswith("_")
+        }
+        assert not reached, f"{module.name} reaches into a client: {reached}"

@@ -17,7 +17,7 @@
     │   ├── RateLimitError                429        (``retry_after``: the server's wait, in seconds)
     │   └── InternalServerError           5xx
     ├── APIResponseValidationError                   a 2xx answer that is not what the API promises
-    ├── TaskRunFailedError                           the run ended as failed (``run.error`` says why)
+    ├── TaskRunFailedError                           the run ended failed or cancelled (``run.error`` says why)
     ├── TaskRunTimeoutError (also TimeoutError)      the caller's deadline passed with the run still active
     ├── RunCreationUncertainError                    a create request may or may not have reached the server
     ├── OutputValidationError                        the answer does not fit the caller's schema
@@ -273,13 +273,14 @@ class APIResponseValidationError(ParallelError):
 
 
 class TaskRunFailedError(ParallelError):
-    """The run ended as ``failed``. ``run`` is its final state; ``run.error.message`` says why."""
+    """The run ended without an answer: ``failed`` (or ``cancelled``). ``run`` is its final state;
+    ``run.error.message`` says why."""
 
     def __init__(self, run: TaskRun) -> None:
         self.run = run
         self.run_id = run.run_id
         reason = run.error.message if run.error is not None and run.error.message else "no reason given"
-        super().__init__(f"task run {run.run_id} failed: {reason}")
+        super().__init__(f"task run {run.run_id} {run.status}: {reason}")
 
 
 class TaskRunTimeoutError(ParallelError, TimeoutError):
