@@ -237,3 +237,15 @@ def test_no_module_imports_the_clients_or_reaches_into_them() -> None:
             and node.attr.startswith("_")
         }
         assert not reached, f"{module.name} reaches into a client: {reached}"
+
+
+def test_the_readme_lists_the_statuses_the_code_retries() -> None:
+    from pathlib import Path
+
+    from parallel_integrations._retry import is_retryable_status
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "Connection errors, 408, 429 and 5xx (500 and above) are retried" in readme
+    assert "409 is not retried" in readme
+    assert all(is_retryable_status(code) for code in (408, 429, 500, 502, 503, 504, 599))
+    assert not any(is_retryable_status(code) for code in (400, 401, 402, 403, 404, 409, 422))

@@ -352,23 +352,16 @@ class Core:
             from ._models import SourcePolicy
 
             policy = build_model(SourcePolicy, source_policy, "source_policy").to_wire()
-        _limits.check_search(
-            objective=objective,
-            search_queries=search_queries,
-            processor=processor,
-            max_results=max_results,
-            max_chars_per_result=max_chars_per_result,
-            source_policy=policy,
-        )
-        body = search_body(
-            self.config.endpoints,
-            objective=objective,
-            search_queries=search_queries,
-            processor=processor,
-            max_results=max_results,
-            max_chars_per_result=max_chars_per_result,
-            source_policy=policy,
-        )
+        fields: dict[str, Any] = {
+            "objective": objective,
+            "search_queries": search_queries,
+            "processor": processor,
+            "max_results": max_results,
+            "max_chars_per_result": max_chars_per_result,
+            "source_policy": policy,
+        }
+        _limits.check_search(**fields)
+        body = search_body(self.config.endpoints, **fields)
         return (yield from self.request("POST", self.paths["search"], SearchResponse.model_validate_json, body=body))
 
     # task runs -------------------------------------------------------------------------------------------------
