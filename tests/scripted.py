@@ -33,7 +33,7 @@ class ScriptedDriver:
         self.sent: list[httpx.Request] = []
         self.sleeps: list[float] = []
         self.closed = 0
-        config = resolve_config("scripted-key", "http://scripted.test", None, max_retries, endpoints)  # type: ignore[arg-type]
+        config = resolve_config("scripted-key", "https://scripted.test", None, max_retries, endpoints)  # type: ignore[arg-type]
         self._core = Core(config, hooks=Hooks(clock=lambda: self.now, rand=lambda: 0.0, sleep=self._sleep))
 
     @property

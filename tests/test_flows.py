@@ -166,7 +166,7 @@ def test_with_options_keeps_a_subclass_and_its_attributes(api: FakeAPI) -> None:
         label = "class attribute"
 
     client = TracingClient(
-        "k", base_url="http://fake.test", http_client=httpx.Client(transport=httpx.MockTransport(api.handle))
+        "k", base_url="https://fake.test", http_client=httpx.Client(transport=httpx.MockTransport(api.handle))
     )
     client.trace_id = "abc"  # type: ignore[attr-defined]
     copy = client.with_options(timeout=5)
@@ -174,7 +174,7 @@ def test_with_options_keeps_a_subclass_and_its_attributes(api: FakeAPI) -> None:
     assert copy.trace_id == "abc"  # type: ignore[attr-defined]
     assert copy._core.config.timeout == 5
     assert client._core.config.timeout == 600
-    assert repr(copy.task_runs) == "TaskRuns(base_url='http://fake.test', endpoints='seed')"
+    assert repr(copy.task_runs) == "TaskRuns(base_url='https://fake.test', endpoints='seed')"
     api.on("GET", f"/v1/tasks/runs/{RUN}", httpx.Response(200, json=run_json(RUN)))
     assert copy.task_runs.retrieve(RUN).run_id == RUN  # the copy's resources use the copy's core
 

@@ -37,11 +37,12 @@ def test_each_retry_is_logged_at_info_with_its_reason_and_wait(
         httpx.ConnectError("refused"),
         httpx.Response(200, json=run_json(RUN)),
     )
-    call(api.client(kind).task_runs.retrieve(RUN))
+    client = api.client(kind)
+    call(client.task_runs.retrieve(RUN))
     assert records(caplog, logging.INFO) == [
         f"retrying GET /v1/tasks/runs/{RUN} in 0.50 s (retry 1 of 2): status 503",
         f"retrying GET /v1/tasks/runs/{RUN} in 1.00 s (retry 2 of 2): connection failed: refused "
-        f"(GET http://fake.test/v1/tasks/runs/{RUN})",
+        f"(GET {client.base_url}/v1/tasks/runs/{RUN})",
     ]
     debug = records(caplog, logging.DEBUG)
     assert [line.split(" (attempt")[0] for line in debug] == [
@@ -84,7 +85,8 @@ def test_reprs_show_the_base_url_and_endpoints(api: FakeAPI, kind: str) -> None:
     client = api.client(kind)
     name = type(client).__name__
     prefix = "Async" if kind == "async" else ""
-    described = "(base_url='http://fake.test', endpoints='seed')"
+    described = f"(base_url={client.base_url!r}, endpoints='seed')"
+    assert client.base_url.endswith("://fake.test")
     assert repr(client) == f"{name}{described}"
     assert repr(client.task_runs) == f"{prefix}TaskRuns{described}"
     assert repr(client.task_groups) == f"{prefix}TaskGroups{described}"

@@ -90,7 +90,7 @@ class ParallelClient(_ClientBase):
         http_client: httpx.Client | None = None,
         max_retry_after: float | None = None,
     ) -> None:
-        config = resolve_config(api_key, base_url, timeout, max_retries, endpoints, max_retry_after)
+        config = resolve_config(api_key, base_url, timeout, max_retries, endpoints, max_retry_after=max_retry_after)
         self._driver = HttpxDriver(Core(config), http_client)
         self._wire(self._driver.core)
 
@@ -176,7 +176,7 @@ class AsyncParallelClient(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         max_retry_after: float | None = None,
     ) -> None:
-        config = resolve_config(api_key, base_url, timeout, max_retries, endpoints, max_retry_after)
+        config = resolve_config(api_key, base_url, timeout, max_retries, endpoints, max_retry_after=max_retry_after)
         self._driver = AsyncHttpxDriver(Core(config), http_client)
         self._wire(self._driver.core)
 

@@ -75,6 +75,7 @@ def resolve_config(
     timeout: float | None,
     max_retries: int | None,
     endpoints: Endpoints | None,
+    *,
     max_retry_after: float | None = None,
 ) -> ClientConfig:
     """Resolve each setting from its argument, else ``PARALLEL_API_KEY`` / ``PARALLEL_BASE_URL`` /

@@ -234,7 +234,7 @@ class HttpxDriver:
             if isinstance(effect, Read):
                 return next(effect.handle.chunks, b"")
             deadline = _deadline_for(effect, self._core.hooks.clock)
-            response = self.http.send(effect.request, stream=True)
+            response = self.http.send(effect.request, stream=True, follow_redirects=False)
             if effect.stream and response.is_success:
                 handle = StreamHandle(response, response.iter_bytes())
                 opened.append(handle)
@@ -360,7 +360,7 @@ class AsyncHttpxDriver:
             if isinstance(effect, Read):
                 return await anext(effect.handle.chunks, b"")
             deadline = _deadline_for(effect, self._core.hooks.clock)
-            response = await self.http.send(effect.request, stream=True)
+            response = await self.http.send(effect.request, stream=True, follow_redirects=False)
             if effect.stream and response.is_success:
                 handle = StreamHandle(response, response.aiter_bytes())
                 opened.append(handle)
