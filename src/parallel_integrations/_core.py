@@ -273,36 +273,41 @@ class Core:
         attempt = 0
         clock = self.hooks.clock
         path = request.url.path
+        debug = logger.isEnabledFor(logging.DEBUG)  # the hot path pays nothing for the log when it is off
         while True:
             if creation:
                 wait = self.pacer.reserve(clock())
                 if wait > 0:
                     logger.info("pacing: %s %s waits %.2f s for the rate limit", request.method, path, wait)
                     yield Sleep(wait)
-            started = clock()
+            started = clock() if debug else 0.0
             failure: ParallelError
             try:
                 answer = yield Send(request, stream=stream, deadline=deadline)
             except APIConnectionError as exc:
-                logger.debug(
-                    "%s %s -> %s (attempt %d, %.3f s)",
-                    request.method,
-                    path,
-                    type(exc).__name__,
-                    attempt + 1,
-                    clock() - started,
-                )
+                if debug:
+                    elapsed = clock() - started
+                    logger.debug(
+                        "%s %s -> %s (attempt %d, %.3f s)",
+                        request.method,
+                        path,
+                        type(exc).__name__,
+                        attempt + 1,
+                        elapsed,
+                    )
                 failure = exc
             else:
                 response = answer.response if stream else answer
-                logger.debug(
-                    "%s %s -> %d (attempt %d, %.3f s)",
-                    request.method,
-                    path,
-                    response.status_code,
-                    attempt + 1,
-                    clock() - started,
-                )
+                if debug:
+                    elapsed = clock() - started
+                    logger.debug(
+                        "%s %s -> %d (attempt %d, %.3f s)",
+                        request.method,
+                        path,
+                        response.status_code,
+                        attempt + 1,
+                        elapsed,
+                    )
                 if response.is_success:
                     return answer
                 failure = self.status_error(response)
