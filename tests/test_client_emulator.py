@@ -116,6 +116,14 @@ def test_current_endpoints_against_the_emulator(emulator: RunningEmulator) -> No
     assert f"/v1/tasks/groups/{group.taskgroup_id}/runs" in paths
 
 
+def test_an_objective_alone_searches_on_current_endpoints(emulator: RunningEmulator) -> None:
+    with ParallelClient(endpoints="current") as parallel_client:
+        response = parallel_client.search("How do Python decorators work?", max_results=3)
+    assert response.results
+    assert any("docs.python.org" in result.url for result in response.results)
+    assert [r.path for r in emulator.requests()] == ["/v1/search"]
+
+
 def test_async_client_works_across_event_loops(emulator: RunningEmulator) -> None:
     parallel_client = AsyncParallelClient()
 
