@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     import asyncio
     import concurrent.futures
 
+    from ._contract import AsyncDriver, Driver
     from ._core import Core
-    from ._drivers import AsyncDriver, Driver
 
 __all__ = ["BatchInput", "BatchItem", "BatchProgress", "run_batch", "run_batch_async"]
 

@@ -1,9 +1,5 @@
-"""Drivers: what performs a flow's effects. The contract resources rely on, and the two httpx drivers.
-
-A resource (``client.task_runs``, ...) holds a driver and nothing else of its client: it builds a flow with
-``driver.core`` and hands it to ``driver.run`` (a request: its value) or ``driver.iterate`` (a stream: its emitted
-events). :class:`Driver` and :class:`AsyncDriver` name that contract, so a test can drive flows through a scripted
-driver and no module reaches into a client's private attributes.
+"""The two httpx drivers: what performs a flow's effects for the clients (the contract they keep, and that
+resources rely on, is ``_contract.py``).
 
 :class:`HttpxDriver` and :class:`AsyncHttpxDriver` send with ``httpx``, read stream chunks, sleep through the
 core's hooks, bound each attempt by its deadline (body included), and map transport failures to
@@ -16,7 +12,7 @@ import functools
 import ssl
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -28,52 +24,10 @@ if TYPE_CHECKING:
 
     from ._core import Core
 
-__all__ = ["AsyncDriver", "AsyncHttpxDriver", "Driver", "HttpxDriver", "transport_error"]
+__all__ = ["AsyncHttpxDriver", "HttpxDriver", "tls_for", "transport_error"]
 
 T = TypeVar("T")
 POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-
-
-class Driver(Protocol):
-    """What a sync resource needs: the core that builds flows, and a way to run them."""
-
-    @property
-    def core(self) -> Core:
-        """The core whose flows this driver performs."""
-        ...
-
-    def run(self, flow: Flow[T]) -> T:
-        """Perform a request flow to its end; its value."""
-        ...
-
-    def iterate(self, flow: Flow[Any]) -> Iterator[Any]:
-        """Perform a streaming flow, yielding what it emits; closing the iterator releases the connection."""
-        ...
-
-    def drive(self, flow: Flow[T], box: list[T]) -> Iterator[Any]:
-        """Perform a flow that both emits and returns: yield what it emits, then put its value in ``box``."""
-        ...
-
-
-class AsyncDriver(Protocol):
-    """What an async resource needs: the core that builds flows, and a way to run them on the running loop."""
-
-    @property
-    def core(self) -> Core:
-        """The core whose flows this driver performs."""
-        ...
-
-    async def run(self, flow: Flow[T]) -> T:
-        """Perform a request flow to its end; its value."""
-        ...
-
-    def iterate(self, flow: Flow[Any]) -> AsyncIterator[Any]:
-        """Perform a streaming flow, yielding what it emits; ``aclose()`` releases the connection."""
-        ...
-
-    def drive(self, flow: Flow[T], box: list[T]) -> AsyncIterator[Any]:
-        """Perform a flow that both emits and returns: yield what it emits, then put its value in ``box``."""
-        ...
 
 
 @functools.cache

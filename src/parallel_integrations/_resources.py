@@ -31,7 +31,7 @@ from ._models import (
 from ._parse import parse_if_model
 
 if TYPE_CHECKING:
-    from ._drivers import AsyncDriver, Driver
+    from ._contract import AsyncDriver, Driver
 
 __all__ = [
     "AsyncEventStream",

@@ -76,14 +76,20 @@ class RetryPolicy:
         return base * (1.0 - self.jitter * rand())
 
 
-@dataclass(frozen=True, slots=True)
 class Decision:
     """What to do after a failed attempt: ``retry`` after ``delay`` seconds, ``raise`` the failure, or treat a
     creation request as ``ambiguous`` (it may have landed). ``reason`` says why, for the log."""
 
-    action: Literal["retry", "raise", "ambiguous"]
-    delay: float = 0.0
-    reason: str = ""
+    # A plain class, not a dataclass: building a dataclass at import costs about a millisecond of start-up.
+    __slots__ = ("action", "delay", "reason")
+
+    def __init__(self, action: Literal["retry", "raise", "ambiguous"], delay: float = 0.0, reason: str = "") -> None:
+        self.action = action
+        self.delay = delay
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Decision(action={self.action!r}, delay={self.delay!r}, reason={self.reason!r})"
 
 
 def decide(
