@@ -17,9 +17,9 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Literal
 
+from ._effects import Plain
 from ._errors import APIConnectionError, APIStatusError, ParallelError
 
 __all__ = ["Decision", "RateWindow", "RetryPolicy", "decide", "is_retryable_status", "parse_retry_after"]
@@ -61,14 +61,22 @@ def parse_retry_after(headers: Mapping[str, str] | None, now: Callable[[], float
         return max(0.0, email.utils.mktime_tz(parsed) - now())
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class RetryPolicy(Plain):
     """Backoff parameters, and the longest server-asked wait (``Retry-After``) that is waited out."""
 
-    initial_delay: float = 0.5
-    max_delay: float = 8.0
-    jitter: float = 0.25
-    max_retry_after: float = 60.0
+    __slots__ = ("initial_delay", "jitter", "max_delay", "max_retry_after")
+
+    def __init__(
+        self,
+        initial_delay: float = 0.5,
+        max_delay: float = 8.0,
+        jitter: float = 0.25,
+        max_retry_after: float = 60.0,
+    ) -> None:
+        self.initial_delay = initial_delay
+        self.max_delay = max_delay
+        self.jitter = jitter
+        self.max_retry_after = max_retry_after
 
     def backoff(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """Seconds to wait before retry ``attempt`` (0-based) when the server did not say."""
@@ -76,20 +84,16 @@ class RetryPolicy:
         return base * (1.0 - self.jitter * rand())
 
 
-class Decision:
+class Decision(Plain):
     """What to do after a failed attempt: ``retry`` after ``delay`` seconds, ``raise`` the failure, or treat a
     creation request as ``ambiguous`` (it may have landed). ``reason`` says why, for the log."""
 
-    # A plain class, not a dataclass: building a dataclass at import costs about a millisecond of start-up.
     __slots__ = ("action", "delay", "reason")
 
     def __init__(self, action: Literal["retry", "raise", "ambiguous"], delay: float = 0.0, reason: str = "") -> None:
         self.action = action
         self.delay = delay
         self.reason = reason
-
-    def __repr__(self) -> str:
-        return f"Decision(action={self.action!r}, delay={self.delay!r}, reason={self.reason!r})"
 
 
 def decide(
