@@ -43,6 +43,8 @@ EXPECTED = {
     "OutputValidationError",
     "StreamError",
     "WebhookVerificationError",
+    "WebhookReplayError",
+    "WebhookReplayGuard",
     # models
     "APIWarning",
     "AutoSchema",

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from parallel_integrations._errors import ParallelValidationError, WebhookVerificationError
-from parallel_integrations._webhooks import sign_webhook, verify_webhook
+from parallel_integrations._errors import ParallelValidationError, WebhookReplayError, WebhookVerificationError
+from parallel_integrations._webhooks import WebhookReplayGuard, sign_webhook, verify_webhook
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 NOW = 1_751_498_975
@@ -171,3 +171,46 @@ def test_sign_webhook_defaults_to_now():
     assert verify_webhook(BODY, headers, SECRET).type == "task_run.status"
     with pytest.raises(ParallelValidationError, match="empty"):
         sign_webhook(BODY, b"")
+
+
+def test_replay_guard_refuses_a_delivery_id_seen_before():
+    guard = WebhookReplayGuard()
+    assert verify_webhook(BODY, _headers(), SECRET, now=NOW, replay_guard=guard).type == "task_run.status"
+    assert guard.seen("whevent_abc123def456")
+    with pytest.raises(WebhookReplayError) as caught:
+        verify_webhook(BODY, _headers(), SECRET, now=NOW + 1, replay_guard=guard)
+    assert caught.value.webhook_id == "whevent_abc123def456"
+    assert isinstance(caught.value, WebhookVerificationError)
+    # A different delivery still passes.
+    other = sign_webhook(BODY, SECRET, webhook_id="whevent_other", timestamp=NOW)
+    verify_webhook(BODY, other, SECRET, now=NOW + 1, replay_guard=guard)
+    assert len(guard) == 2
+
+
+def test_replay_guard_records_only_verified_deliveries():
+    guard = WebhookReplayGuard()
+    with pytest.raises(WebhookVerificationError):
+        verify_webhook(BODY, _headers(**{"webhook-signature": "v1,AAAA"}), SECRET, now=NOW, replay_guard=guard)
+    assert not guard.seen("whevent_abc123def456")
+    verify_webhook(BODY, _headers(), SECRET, now=NOW, replay_guard=guard)  # the genuine one is not taken for a replay
+
+
+def test_replay_guard_forget_lets_a_retry_through():
+    guard = WebhookReplayGuard()
+    verify_webhook(BODY, _headers(), SECRET, now=NOW, replay_guard=guard)
+    guard.forget("whevent_abc123def456")
+    verify_webhook(BODY, _headers(), SECRET, now=NOW + 5, replay_guard=guard)
+
+
+def test_replay_guard_forgets_ids_once_the_timestamp_check_covers_them():
+    guard = WebhookReplayGuard()
+    for n in range(50):
+        headers = sign_webhook(BODY, SECRET, webhook_id=f"whevent_{n}", timestamp=NOW + n)
+        verify_webhook(BODY, headers, SECRET, now=NOW + n, tolerance=10, replay_guard=guard)
+    # Ids whose timestamps left the 10 s window are gone; a replay of one of them fails on its timestamp instead.
+    assert len(guard) <= 12
+    assert not guard.seen("whevent_0")
+    old = sign_webhook(BODY, SECRET, webhook_id="whevent_0", timestamp=NOW)
+    with pytest.raises(WebhookVerificationError, match="tolerance"):
+        verify_webhook(BODY, old, SECRET, now=NOW + 49, tolerance=10, replay_guard=guard)
+    assert "remembered=" in repr(guard)

@@ -30,6 +30,7 @@ from ._errors import (
     TaskRunFailedError,
     TaskRunTimeoutError,
     UnprocessableEntityError,
+    WebhookReplayError,
     WebhookVerificationError,
 )
 from ._models import (
@@ -71,7 +72,7 @@ from ._models import (
 from ._resources import AsyncEventStream, EventStream
 from ._schema import to_json_schema
 from ._version import __version__
-from ._webhooks import sign_webhook, verify_webhook
+from ._webhooks import WebhookReplayGuard, sign_webhook, verify_webhook
 
 __all__ = [
     "APIConnectionError",
@@ -136,6 +137,8 @@ __all__ = [
     "UnprocessableEntityError",
     "Webhook",
     "WebhookEvent",
+    "WebhookReplayError",
+    "WebhookReplayGuard",
     "WebhookVerificationError",
     "__version__",
     "sign_webhook",

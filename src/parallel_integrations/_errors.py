@@ -23,6 +23,7 @@
     ├── OutputValidationError                        the answer does not fit the caller's schema
     ├── StreamError                                  the server reported an error inside an SSE stream
     └── WebhookVerificationError                     a webhook delivery failed its signature or time check
+        └── WebhookReplayError                       a delivery id that was already received
 
 Messages never contain the API key.
 """
@@ -61,6 +62,7 @@ __all__ = [
     "TaskRunFailedError",
     "TaskRunTimeoutError",
     "UnprocessableEntityError",
+    "WebhookReplayError",
     "WebhookVerificationError",
     "error_from_response",
     "note_interruption",
@@ -334,6 +336,17 @@ class StreamError(ParallelError):
 
 class WebhookVerificationError(ParallelError):
     """A webhook delivery is not authentic: missing headers, no matching signature, or a stale timestamp."""
+
+
+class WebhookReplayError(WebhookVerificationError):
+    """A correctly signed delivery whose ``webhook-id`` was already received: a retry or a replay.
+
+    The signature is valid, so answer it with a 2xx (the delivery was handled before) rather than 400, and do not
+    act on it again. ``webhook_id`` is the repeated id."""
+
+    def __init__(self, webhook_id: str) -> None:
+        super().__init__(f"webhook delivery {webhook_id!r} was already received; not processing it twice")
+        self.webhook_id = webhook_id
 
 
 def note_interruption(interrupt: BaseException, note: str) -> None:

@@ -18,6 +18,11 @@ How the secret becomes the HMAC key (one key per call, chosen from the secret's 
 Trying several derivations on every delivery would let a signature made under any of them pass. The
 forgery odds stay negligible, but a misconfigured endpoint would then pass checks it should fail, and the
 reason would be hidden. A wrong derivation fails loudly instead, and the error says which one was used.
+
+Replays: the timestamp check refuses a delivery older than the tolerance. Within it, a
+:class:`WebhookReplayGuard` passed to :func:`verify_webhook` refuses a ``webhook-id`` it has already seen, and
+forgets each id once its timestamp has left the tolerance window (the timestamp check covers it from then on), so
+its memory holds one window of deliveries, not all of them.
 """
 
 from __future__ import annotations
@@ -27,20 +32,68 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 
 from pydantic import ValidationError
 
-from ._errors import ParallelValidationError, WebhookVerificationError
+from ._errors import ParallelValidationError, WebhookReplayError, WebhookVerificationError
 from ._models import WebhookEvent
 
-__all__ = ["DEFAULT_TOLERANCE", "sign_webhook", "verify_webhook"]
+__all__ = ["DEFAULT_TOLERANCE", "WebhookReplayGuard", "sign_webhook", "verify_webhook"]
 
 DEFAULT_TOLERANCE = 300.0
 """Seconds a delivery's timestamp may differ from the receiver's clock, either way (replay protection)."""
 
 _PREFIX = "whsec_"
+
+
+class WebhookReplayGuard:
+    """Remembers the ids of verified deliveries so that a repeated one is refused with
+    :class:`WebhookReplayError`. Pass one guard, kept for the life of your receiver, to every
+    :func:`verify_webhook` call: ``verify_webhook(body, headers, secret, replay_guard=guard)``.
+
+    Parallel retries a delivery under the same id when your endpoint did not answer 2xx. If your handler failed
+    after verification and you want the retry processed, call :meth:`forget` with the id before answering.
+    Safe to share between threads. A guard lives in one process: receivers behind a load balancer need a shared
+    store (keyed on ``webhook-id``) instead.
+    """
+
+    def __init__(self) -> None:
+        self._expiry: dict[str, float] = {}
+        self._order: deque[tuple[float, str]] = deque()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def __repr__(self) -> str:
+        return f"WebhookReplayGuard(remembered={len(self)})"
+
+    def seen(self, webhook_id: str) -> bool:
+        """Whether a delivery with this id was verified and is still remembered."""
+        with self._lock:
+            return webhook_id in self._expiry
+
+    def forget(self, webhook_id: str) -> None:
+        """Accept this id again (after your handler failed on it, so that Parallel's retry is processed)."""
+        with self._lock:
+            self._expiry.pop(webhook_id, None)
+
+    def admit(self, webhook_id: str, expires: float, now: float) -> None:
+        """Record ``webhook_id`` until ``expires`` (Unix seconds), or raise :class:`WebhookReplayError` when it is
+        already recorded. :func:`verify_webhook` calls this once the signature has matched."""
+        with self._lock:
+            while self._order and self._order[0][0] < now:
+                expiry, old = self._order.popleft()
+                if self._expiry.get(old) == expiry:
+                    del self._expiry[old]
+            if webhook_id in self._expiry:
+                raise WebhookReplayError(webhook_id)
+            self._expiry[webhook_id] = expires
+            self._order.append((expires, webhook_id))
 
 
 def _signing_key(secret: str | bytes) -> tuple[bytes, str]:
@@ -98,6 +151,7 @@ def verify_webhook(
     *,
     tolerance: float = DEFAULT_TOLERANCE,
     now: float | None = None,
+    replay_guard: WebhookReplayGuard | None = None,
 ) -> WebhookEvent:
     """Check a webhook delivery and return its event.
 
@@ -109,7 +163,9 @@ def verify_webhook(
 
     Raises :class:`WebhookVerificationError` for a missing header, a malformed or out-of-tolerance timestamp,
     no matching signature, or a verified body that is not a webhook event; messages never contain the secret.
-    Answer such requests with 400/401. Deliveries can repeat: deduplicate on the ``webhook-id`` header.
+    Answer such requests with 400/401. Deliveries can repeat: with a ``replay_guard`` (a
+    :class:`WebhookReplayGuard` you keep), a ``webhook-id`` already verified raises :class:`WebhookReplayError`
+    (answer it 2xx and do nothing); without one, deduplicate on the ``webhook-id`` header yourself.
     """
     key, how = _signing_key(secret)  # a misconfigured secret fails on every call, whatever arrives
     found = {name.lower(): value for name, value in headers.items()}
@@ -119,7 +175,8 @@ def verify_webhook(
     webhook_id, stamp, signatures = found["webhook-id"], found["webhook-timestamp"], found["webhook-signature"]
     if not (stamp.isascii() and stamp.isdigit()):
         raise WebhookVerificationError(f"webhook-timestamp is not Unix seconds: {stamp[:40]!r}")
-    skew = (time.time() if now is None else now) - int(stamp)
+    now = time.time() if now is None else now
+    skew = now - int(stamp)
     if abs(skew) > tolerance:
         when = "old" if skew > 0 else "in the future"
         raise WebhookVerificationError(
@@ -137,6 +194,9 @@ def verify_webhook(
             "Check the secret and that the body is the raw bytes received"
         )
     try:
-        return WebhookEvent.model_validate_json(raw)
+        event = WebhookEvent.model_validate_json(raw)
     except ValidationError as exc:
         raise WebhookVerificationError(f"the signature is valid but the body is not a webhook event: {exc}") from exc
+    if replay_guard is not None:
+        replay_guard.admit(webhook_id, int(stamp) + tolerance, now)
+    return event

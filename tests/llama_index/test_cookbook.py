@@ -1,0 +1,60 @@
+"""The LlamaIndex cookbook scripts run against the emulator, so they cannot rot."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import re
+from pathlib import Path
+
+from parallel_integrations import AsyncParallelClient, ParallelClient
+
+COOKBOOK = Path(__file__).resolve().parents[2] / "cookbook"
+
+
+def run(name, *extra_clients):
+    path = COOKBOOK / f"{name}.py"
+    first_line = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith('"""LlamaIndex ')
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with ParallelClient() as client, contextlib.redirect_stdout(io.StringIO()) as out:
+        module.main(client, *extra_clients)
+    return out.getvalue()
+
+
+def test_ingestion(emulator):
+    text = run("llama_index_ingestion")
+    assert re.search(r"^  1\. .+  id=https://docs\.python\.org/", text, re.M)
+    assert re.search(r"^  \[output, high\] https://docs\.python\.org/", text, re.M)
+    first = re.search(r"first run:  (\d+) documents, (\d+) vectors", text)
+    second = re.search(r"second run: (\d+) documents, (\d+) vectors", text)
+    assert first
+    assert second
+    assert first.groups() == second.groups()
+    assert int(first.group(1)) > 5
+    assert re.search(r"^  \d\.\d{3} https://docs\.python\.org/", text.split("== Retrieval")[1], re.M)
+
+
+def test_query_engine(emulator):
+    text = run("llama_index_query_engine", AsyncParallelClient())
+    cited, typed, retrieved = text.split("\n== ")[0], text.split("\n== ")[1], text.split("\n== ")[2]
+    assert re.search(r"^  \[0\.\d\] output: https://docs\.python\.org/", cited, re.M)
+    assert re.search(r"run trun_\w+, 1 basis entries", cited)
+    assert "keyword: for" in typed
+    assert re.search(r"^  summary: confidence \w+, \d+ citations", typed, re.M)
+    assert re.findall(r"^  (\d\.\d\d) ", retrieved, re.M) == ["1.00", "0.50", "0.33"]
+
+
+def test_agent_tools(emulator):
+    text = run("llama_index_agent_tools", AsyncParallelClient())
+    assert re.search(r"^  search\(objective, search_queries\): \d+ characters", text, re.M)
+    assert re.search(r"^  run_task\(input\): \d+ characters", text, re.M)
+    assert re.search(r"^\[1\] .+\nURL: https://docs\.python\.org/", text, re.M)
+    assert "Answer (run trun_" in text
+    assert re.search(r"tool search\(\{'objective': .+\}\) returned \d+ characters", text)
+    assert re.search(r"answer: See \[1\] .+ \(https://docs\.python\.org/\S+\)\.", text)
