@@ -35,11 +35,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncEventStream",
+    "AsyncResource",
     "AsyncSearch",
     "AsyncTaskGroups",
     "AsyncTaskRuns",
     "EventStream",
     "Search",
+    "SyncResource",
     "TaskGroups",
     "TaskRuns",
     "describe",
