@@ -48,6 +48,7 @@ def test_a_success_with_a_broken_body_is_a_named_error(
 ) -> None:
     api.on(*route, httpx.Response(200, content=body))
     client = api.client(kind)
+
     def operation() -> object:
         return client.search("q") if route[0] == "POST" else client.task_runs.retrieve(RUN)
 
@@ -72,6 +73,14 @@ def test_a_create_whose_body_is_wrong_keeps_the_run_id(api: FakeAPI, kind: str) 
     assert info.value.status_code == 202
     assert RUN in str(info.value)
     assert len(api.requests) == 1  # the run exists: never sent twice
+
+
+def test_a_truncated_create_answer_still_names_its_run(api: FakeAPI) -> None:
+    api.on("POST", "/v1/tasks/runs", httpx.Response(202, content=b'{"run_id": "' + RUN.encode() + b'", "sta'))
+    with pytest.raises(APIResponseValidationError) as info:
+        api.sync_client().task_runs.create("q", "lite")
+    assert info.value.run_id == RUN
+    assert "not JSON" in str(info.value)
 
 
 @pytest.mark.parametrize("data", [b"{not json", b'{"type": "task_run.state", "run": 5}'])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -67,6 +68,8 @@ MAX_SERVER_WAIT = 600
 """The longest single ``/result`` long poll we ask the server for (its documented default)."""
 POLL_READ_MARGIN = 30.0
 """Extra read timeout on a long poll beyond the wait asked of the server, so the server's 408 arrives first."""
+
+_RUN_ID_IN_TEXT = re.compile(r'"run_id"\s*:\s*"([^"\\]+)"')
 
 BETA_MCP = "mcp-server-2025-07-17"
 BETA_EVENTS = "events-sse-2025-07-24"
@@ -244,7 +247,10 @@ class Core:
         try:
             data = json.loads(content)
         except ValueError:
-            data = None
+            # A truncated answer may still name the run it created: keep it, so the run can be found.
+            text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+            found = _RUN_ID_IN_TEXT.search(text)
+            data = {"run_id": found.group(1)} if found else None
         if isinstance(data, dict) and isinstance(data.get("run_id"), str):
             run_id = data["run_id"]
         first = exc.errors()[0] if isinstance(exc, ValidationError) else None
