@@ -142,8 +142,6 @@ def test_async_batch_against_the_emulator(emulator: RunningEmulator) -> None:
     async def main() -> list[tuple[int, bool]]:
         async with AsyncParallelClient() as client:
             inputs = ["the for statement", "please fail", "the try statement"]
-            return [
-                (item.index, item.ok) async for item in client.task_groups.run_batch(inputs, processor="lite")
-            ]
+            return [(item.index, item.ok) async for item in client.task_groups.run_batch(inputs, processor="lite")]
 
     assert sorted(asyncio.run(main())) == [(0, True), (1, False), (2, True)]
