@@ -55,7 +55,6 @@ from ._models import (
     event_adapter,
 )
 from ._retry import RateWindow, RetryPolicy, decide
-from ._search import search_body
 from ._sse import SSEDecoder
 from ._version import __version__
 
@@ -69,7 +68,7 @@ MAX_SERVER_WAIT = 600
 POLL_READ_MARGIN = 30.0
 """Extra read timeout on a long poll beyond the wait asked of the server, so the server's 408 arrives first."""
 
-_RUN_ID_IN_TEXT = re.compile(r'"run_id"\s*:\s*"([^"\\]+)"')
+_RUN_ID_IN_TEXT = r'"run_id"\s*:\s*"([^"\\]+)"'  # compiled on first use (``re`` caches it), not at import
 
 BETA_MCP = "mcp-server-2025-07-17"
 BETA_EVENTS = "events-sse-2025-07-24"
@@ -249,7 +248,7 @@ class Core:
         except ValueError:
             # A truncated answer may still name the run it created: keep it, so the run can be found.
             text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
-            found = _RUN_ID_IN_TEXT.search(text)
+            found = re.search(_RUN_ID_IN_TEXT, text)
             data = {"run_id": found.group(1)} if found else None
         if isinstance(data, dict) and isinstance(data.get("run_id"), str):
             run_id = data["run_id"]
@@ -372,6 +371,8 @@ class Core:
             "source_policy": policy,
         }
         _limits.check_search(**fields)
+        from ._search import search_body  # imported on first search: start-up pays only for what is used
+
         body = search_body(self.config.endpoints, **fields)
         return (yield from self.request("POST", self.paths["search"], SearchResponse.model_validate_json, body=body))
 
