@@ -5,7 +5,7 @@
 offline. Importing this package imports neither framework.
 """
 
-from ._batch import BatchItem, BatchProgress
+from ._batch_items import BatchItem, BatchProgress
 from ._client import AsyncParallelClient, ParallelClient
 from ._errors import (
     APIConnectionError,

@@ -1,4 +1,5 @@
-"""The batch runner: any number of inputs through one Task Group, results yielded as runs complete.
+"""The batch runner: any number of inputs through one Task Group, results yielded as runs complete. (It loads on
+the first ``run_batch``; what it yields, :class:`BatchItem` and :class:`BatchProgress`, is in ``_batch_items.py``.)
 
 Submission and bookkeeping are shared (:class:`BatchTracker` decides what each event means, and one flow submits
 for both drivers); the sync runner fetches results on a bounded thread pool, the async one on tasks bounded by a
@@ -14,16 +15,16 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
+from ._batch_items import BatchInput, BatchItem, BatchProgress
 from ._effects import Flow, consume
 from ._errors import ParallelError, ParallelValidationError, TaskRunFailedError, note_interruption
 from ._limits import RUNS_PER_ADD_MAX
-from ._models import ParsedTaskRunResult, TaskRunEvent, TaskRunInput, TaskRunResult
+from ._models import TaskRunEvent, TaskRunInput, TaskRunResult
 from ._parse import parse_if_model
 
 if TYPE_CHECKING:
@@ -33,56 +34,9 @@ if TYPE_CHECKING:
     from ._contract import AsyncDriver, Driver
     from ._core import Core
 
-__all__ = ["BatchInput", "BatchItem", "BatchProgress", "run_batch", "run_batch_async"]
+__all__ = ["BatchInput", "BatchItem", "BatchProgress", "BatchTracker", "run_batch", "run_batch_async"]
 
 T = TypeVar("T")
-BatchInput: TypeAlias = str | Mapping[str, Any] | BaseModel | TaskRunInput
-"""A string, a mapping or a pydantic instance is a run's input; a :class:`TaskRunInput` brings its own processor
-and task spec."""
-
-
-@dataclass(frozen=True, slots=True)
-class BatchProgress:
-    """Where a batch stands: runs submitted so far, and how many ended completed or failed."""
-
-    taskgroup_id: str
-    submitted: int
-    completed: int
-    failed: int
-
-    @property
-    def pending(self) -> int:
-        """Runs submitted but not yet delivered."""
-        return self.submitted - self.completed - self.failed
-
-
-@dataclass(frozen=True, slots=True)
-class BatchItem(Generic[T]):
-    """One input's outcome. ``index`` is the input's position (for a resumed group: the run's position in it).
-    Exactly one of ``result`` and ``error`` is set. As for ``execute``, the output class instance is at
-    ``result.output.parsed`` (``None`` when the batch has no output class); ``parsed`` is a shortcut to it."""
-
-    index: int
-    run_id: str
-    result: ParsedTaskRunResult[T] | None = None
-    error: ParallelError | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the run completed and its output was read."""
-        return self.error is None
-
-    @property
-    def parsed(self) -> T | None:
-        """The output as an instance of the batch's output class (``None`` without one or on error)."""
-        return None if self.result is None else self.result.output.parsed
-
-    def unwrap(self) -> ParsedTaskRunResult[T]:
-        """The result, or the error raised."""
-        if self.error is not None:
-            raise self.error
-        assert self.result is not None
-        return self.result
 
 
 class BatchTracker:

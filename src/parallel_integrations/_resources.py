@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
-from ._batch import BatchInput, BatchItem, BatchProgress, run_batch, run_batch_async
+from ._batch_items import BatchInput, BatchItem, BatchProgress
 from ._core import Core, build_model
 from ._errors import ParallelValidationError, note_interruption
 from ._models import (
@@ -463,6 +463,8 @@ class TaskGroups(SyncResource):
         >>> for item in client.task_groups.run_batch(companies, processor="base", output=Profile):
         ...     print(item.index, item.parsed if item.ok else item.error)
         """
+        from ._batch import run_batch  # the runner loads on the first batch
+
         return run_batch(
             self._driver,
             inputs,
@@ -674,6 +676,8 @@ class AsyncTaskGroups(AsyncResource):
     ) -> AsyncIterator[BatchItem[Any]]:
         """Run any number of inputs as one Task Group; ``async for`` each outcome as its run ends.
         See :meth:`TaskGroups.run_batch`."""
+        from ._batch import run_batch_async  # the runner loads on the first batch
+
         return run_batch_async(
             self._driver,
             inputs,
