@@ -14,6 +14,7 @@ that is never logged.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -277,13 +278,12 @@ class Core:
         ``_Ambiguous``."""
         attempt = 0
         clock = self.hooks.clock
-        path = request.url.path
         debug = logger.isEnabledFor(logging.DEBUG)  # the hot path pays nothing for the log when it is off
         while True:
             if creation:
                 wait = self.pacer.reserve(clock())
                 if wait > 0:
-                    logger.info("pacing: %s %s waits %.2f s for the rate limit", request.method, path, wait)
+                    logger.info("pacing: %s %s waits %.2f s for the rate limit", request.method, request.url.path, wait)
                     yield Sleep(wait)
             started = clock() if debug else 0.0
             failure: ParallelError
@@ -295,7 +295,7 @@ class Core:
                     logger.debug(
                         "%s %s -> %s (attempt %d, %.3f s)",
                         request.method,
-                        path,
+                        request.url.path,
                         type(exc).__name__,
                         attempt + 1,
                         elapsed,
@@ -308,7 +308,7 @@ class Core:
                     logger.debug(
                         "%s %s -> %d (attempt %d, %.3f s)",
                         request.method,
-                        path,
+                        request.url.path,
                         response.status_code,
                         attempt + 1,
                         elapsed,
@@ -332,7 +332,7 @@ class Core:
             logger.info(
                 "retrying %s %s in %.2f s (retry %d of %d): %s",
                 request.method,
-                path,
+                request.url.path,
                 decision.delay,
                 attempt + 1,
                 self.config.max_retries,
@@ -371,9 +371,7 @@ class Core:
             "source_policy": policy,
         }
         _limits.check_search(**fields)
-        from ._search import search_body  # imported on first search: start-up pays only for what is used
-
-        body = search_body(self.config.endpoints, **fields)
+        body = _search_body()(self.config.endpoints, **fields)
         return (yield from self.request("POST", self.paths["search"], SearchResponse.model_validate_json, body=body))
 
     # task runs -------------------------------------------------------------------------------------------------
@@ -671,6 +669,14 @@ class Core:
 def _log_added(taskgroup_id: str, run_ids: Sequence[str]) -> None:
     if run_ids and logger.isEnabledFor(logging.INFO):
         logger.info("added %d runs to %s: %s", len(run_ids), taskgroup_id, " ".join(run_ids))
+
+
+@functools.cache
+def _search_body() -> Callable[..., dict[str, Any]]:
+    # Imported on the first search, so start-up pays only for what is used; cached, so each search pays nothing.
+    from ._search import search_body
+
+    return search_body
 
 
 def _id(value: str) -> str:

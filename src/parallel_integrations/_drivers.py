@@ -108,10 +108,6 @@ def _deadline_for(send: Send, clock: Callable[[], float]) -> _Deadline | None:
     return None if send.deadline is None else _Deadline(clock, send.deadline, send.request)
 
 
-def _step(flow: Flow[Any], value: Any, error: BaseException | None) -> Any:
-    return flow.send(value) if error is None else flow.throw(error)
-
-
 class HttpxDriver:
     """Performs flows with an ``httpx.Client`` (see :class:`Driver`)."""
 
@@ -156,7 +152,7 @@ class HttpxDriver:
         try:
             while True:
                 try:
-                    effect = _step(flow, value, error)
+                    effect = flow.send(value) if error is None else flow.throw(error)
                 except StopIteration as stop:
                     box.append(stop.value)
                     return
@@ -274,7 +270,7 @@ class AsyncHttpxDriver:
         try:
             while True:
                 try:
-                    effect = _step(flow, value, error)
+                    effect = flow.send(value) if error is None else flow.throw(error)
                 except StopIteration as stop:
                     box.append(stop.value)
                     return

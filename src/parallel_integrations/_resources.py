@@ -143,10 +143,7 @@ class SyncResource:
 
     def __init__(self, driver: Driver) -> None:
         self._driver = driver
-
-    @property
-    def _core(self) -> Core:
-        return self._driver.core
+        self._core: Core = driver.core  # a driver keeps its core for life
 
     def __repr__(self) -> str:
         driver = getattr(self, "_driver", None)
@@ -158,10 +155,7 @@ class AsyncResource:
 
     def __init__(self, driver: AsyncDriver) -> None:
         self._driver = driver
-
-    @property
-    def _core(self) -> Core:
-        return self._driver.core
+        self._core: Core = driver.core  # a driver keeps its core for life
 
     def __repr__(self) -> str:
         driver = getattr(self, "_driver", None)
