@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from . import _validate
 from ._config import Endpoints, resolve_config
 from ._core import Core
 from ._effects import Close, Emit, Flow, Read, Send, Sleep, StreamHandle
@@ -95,6 +96,9 @@ class ParallelClient(_ClientBase):
         endpoints: ``"seed"`` (default; ``/alpha/search``, ``/v1beta/tasks/groups``) or ``"current"``
             (``/v1/search``, ``/v1/tasks/groups``); falls back to ``PARALLEL_ENDPOINTS``.
         http_client: an ``httpx.Client`` to send with (proxies, custom transports, tests); the caller closes it.
+            Redirects are never followed, whatever its ``follow_redirects``: a 3xx is an :class:`APIStatusError`.
+        allow_insecure_http: allow a plain ``http://`` base URL to a host other than this machine (the key then
+            travels in clear: for a trusted network only); falls back to ``PARALLEL_ALLOW_INSECURE_HTTP=1``.
     """
 
     def __init__(
@@ -106,8 +110,10 @@ class ParallelClient(_ClientBase):
         max_retries: int | None = None,
         endpoints: Endpoints | None = None,
         http_client: httpx.Client | None = None,
+        allow_insecure_http: bool | None = None,
     ) -> None:
-        config = resolve_config(api_key, base_url, timeout, max_retries, endpoints)
+        _validate.http_client(http_client, httpx.Client)
+        config = resolve_config(api_key, base_url, timeout, max_retries, endpoints, allow_insecure_http)
         self._setup(
             Core(config),
             http_client or httpx.Client(verify=_tls_for(config.base_url), limits=_POOL),
@@ -164,6 +170,7 @@ class ParallelClient(_ClientBase):
             ParallelValidationError: an argument breaks a documented limit (nothing was sent).
             APIStatusError: the API refused (a subclass per status, e.g. ``RateLimitError``).
         """
+        _validate.search(objective, search_queries, processor, max_results, max_chars_per_result, source_policy)
         return self._run(
             self._core.search(
                 objective=objective,
@@ -236,8 +243,8 @@ class ParallelClient(_ClientBase):
             if isinstance(effect, Read):
                 return next(effect.handle.chunks, b"")
             if not effect.stream:
-                return self._http.send(effect.request)
-            response = self._http.send(effect.request, stream=True)
+                return self._http.send(effect.request, follow_redirects=False)
+            response = self._http.send(effect.request, stream=True, follow_redirects=False)
             if not response.is_success:
                 response.read()
                 response.close()
@@ -266,9 +273,11 @@ class AsyncParallelClient(_ClientBase):
         max_retries: int | None = None,
         endpoints: Endpoints | None = None,
         http_client: httpx.AsyncClient | None = None,
+        allow_insecure_http: bool | None = None,
     ) -> None:
+        _validate.http_client(http_client, httpx.AsyncClient)
         self._setup(
-            Core(resolve_config(api_key, base_url, timeout, max_retries, endpoints)),
+            Core(resolve_config(api_key, base_url, timeout, max_retries, endpoints, allow_insecure_http)),
             http_client,
             weakref.WeakKeyDictionary(),
         )
@@ -330,6 +339,7 @@ class AsyncParallelClient(_ClientBase):
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
     ) -> SearchResponse:
         """Search the web: ranked URLs with excerpts, best first. See :meth:`ParallelClient.search`."""
+        _validate.search(objective, search_queries, processor, max_results, max_chars_per_result, source_policy)
         return await self._run(
             self._core.search(
                 objective=objective,
@@ -409,8 +419,8 @@ class AsyncParallelClient(_ClientBase):
             if isinstance(effect, Read):
                 return await anext(effect.handle.chunks, b"")
             if not effect.stream:
-                return await self._http.send(effect.request)
-            response = await self._http.send(effect.request, stream=True)
+                return await self._http.send(effect.request, follow_redirects=False)
+            response = await self._http.send(effect.request, stream=True, follow_redirects=False)
             if not response.is_success:
                 await response.aread()
                 await response.aclose()

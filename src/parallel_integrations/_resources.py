@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
+from . import _validate
 from ._batch import BatchInput, BatchItem, BatchProgress, run_batch, run_batch_async
 from ._core import Core, build_model
 from ._effects import Flow
@@ -172,6 +173,7 @@ class TaskRuns:
         themselves; ``betas`` adds others. If the request fails after it may have reached the server it is not
         re-sent: :class:`RunCreationUncertainError` carries what was sent.
         """
+        _validate.betas(betas)
         run = _run_input(
             self._client._core,
             input=input,
@@ -188,10 +190,12 @@ class TaskRuns:
 
     def retrieve(self, run_id: str) -> TaskRun:
         """The run's current state (does not wait)."""
+        _validate.path_id(run_id, "run_id")
         return self._client._run(self._client._core.retrieve_run(run_id))
 
     def retrieve_input(self, run_id: str) -> TaskRunInput:
         """The input the run was created with, task spec included."""
+        _validate.path_id(run_id, "run_id")
         return self._client._run(self._client._core.retrieve_input(run_id))
 
     def result(self, run_id: str, *, timeout: float | None = None, betas: Sequence[str] | None = None) -> TaskRunResult:
@@ -201,6 +205,7 @@ class TaskRuns:
         the run is active). Raises :class:`TaskRunFailedError` if the run failed, :class:`TaskRunTimeoutError`
         if the deadline passed first (the run goes on; call again later), :class:`NotFoundError` for an unknown id.
         """
+        _validate.result(run_id, timeout, betas)
         return self._client._run(self._client._core.wait_result(run_id, timeout, betas))
 
     @overload
@@ -252,6 +257,7 @@ class TaskRuns:
         :meth:`create` and :meth:`result` raise, and :class:`OutputValidationError` when the answer does not
         fit the class.
         """
+        _validate.execute(task_spec, timeout, betas)
         run = _run_input(
             self._client._core,
             input=input,
@@ -266,6 +272,7 @@ class TaskRuns:
     def stream_events(self, run_id: str) -> EventStream[GroupEvent]:
         """Progress of a run created with ``enable_events=True``: state, progress messages and source stats,
         ending with the final state (with its output when completed). Not resumable."""
+        _validate.path_id(run_id, "run_id")
         return EventStream(self._client._iterate(_run_events(self._client._core, run_id)))
 
 
@@ -277,10 +284,12 @@ class TaskGroups:
 
     def create(self, *, metadata: Mapping[str, str | int | float | bool] | None = None) -> TaskGroup:
         """Create an empty group."""
+        _validate.metadata(metadata)
         return self._client._run(self._client._core.create_group(metadata))
 
     def retrieve(self, taskgroup_id: str) -> TaskGroup:
         """The group's aggregated status: run count, counts per status, ``is_active``."""
+        _validate.path_id(taskgroup_id, "taskgroup_id")
         return self._client._run(self._client._core.retrieve_group(taskgroup_id))
 
     def add_runs(
@@ -298,6 +307,7 @@ class TaskGroups:
         may have reached the server is reconciled through the group's run count, never blindly re-sent (assumes no
         other writer adds to the group at the same moment).
         """
+        _validate.add_runs(taskgroup_id, inputs, default_task_spec, betas)
         core = self._client._core
         runs = core.group_inputs(inputs)
         return self._client._run(
@@ -315,6 +325,7 @@ class TaskGroups:
     ) -> EventStream[GroupEvent]:
         """Every run of the group as it is now (a finite snapshot, in the order added), optionally with inputs and
         (for completed runs) outputs. Resumes by itself after a dropped connection."""
+        _validate.stream_runs(taskgroup_id, status, include_input, include_output, last_event_id)
         params = _runs_params(status, include_input, include_output, last_event_id)
         return EventStream(self._client._iterate(_group_runs(self._client._core, taskgroup_id, params)))
 
@@ -322,10 +333,12 @@ class TaskGroups:
         """The group's events: status changes and runs reaching a final state, from the start (or after
         ``last_event_id``) until the group is no longer active. A dropped connection is resumed after the last
         event received, so every event arrives exactly once."""
+        _validate.stream_events(taskgroup_id, last_event_id)
         return EventStream(self._client._iterate(_group_events(self._client._core, taskgroup_id, last_event_id)))
 
     def retrieve_run(self, taskgroup_id: str, run_id: str) -> TaskRun:
         """One run of the group."""
+        _validate.group_run(taskgroup_id, run_id)
         return self._client._run(self._client._core.retrieve_group_run(taskgroup_id, run_id))
 
     def run_batch(
@@ -354,6 +367,7 @@ class TaskGroups:
         >>> for item in client.task_groups.run_batch(companies, processor="base", output=Profile):
         ...     print(item.index, item.parsed if item.ok else item.error)
         """
+        _validate.run_batch(inputs, processor, taskgroup_id, metadata, max_concurrency, on_progress)
         return run_batch(
             self._client,
             inputs,
@@ -391,6 +405,7 @@ class AsyncTaskRuns:
         betas: Sequence[str] | None = None,
     ) -> TaskRun:
         """Start a run and return it queued. See :meth:`TaskRuns.create`."""
+        _validate.betas(betas)
         run = _run_input(
             self._client._core,
             input=input,
@@ -407,16 +422,19 @@ class AsyncTaskRuns:
 
     async def retrieve(self, run_id: str) -> TaskRun:
         """The run's current state (does not wait)."""
+        _validate.path_id(run_id, "run_id")
         return await self._client._run(self._client._core.retrieve_run(run_id))
 
     async def retrieve_input(self, run_id: str) -> TaskRunInput:
         """The input the run was created with, task spec included."""
+        _validate.path_id(run_id, "run_id")
         return await self._client._run(self._client._core.retrieve_input(run_id))
 
     async def result(
         self, run_id: str, *, timeout: float | None = None, betas: Sequence[str] | None = None
     ) -> TaskRunResult:
         """Wait for the run to finish and return its output. See :meth:`TaskRuns.result`."""
+        _validate.result(run_id, timeout, betas)
         return await self._client._run(self._client._core.wait_result(run_id, timeout, betas))
 
     @overload
@@ -461,6 +479,7 @@ class AsyncTaskRuns:
         betas: Sequence[str] | None = None,
     ) -> TaskRunResult:
         """Create a run and wait for its result. See :meth:`TaskRuns.execute`."""
+        _validate.execute(task_spec, timeout, betas)
         run = _run_input(
             self._client._core,
             input=input,
@@ -474,6 +493,7 @@ class AsyncTaskRuns:
 
     def stream_events(self, run_id: str) -> AsyncEventStream[GroupEvent]:
         """Progress events of a run created with ``enable_events=True``. See :meth:`TaskRuns.stream_events`."""
+        _validate.path_id(run_id, "run_id")
         return AsyncEventStream(self._client._iterate(_run_events(self._client._core, run_id)))
 
 
@@ -485,10 +505,12 @@ class AsyncTaskGroups:
 
     async def create(self, *, metadata: Mapping[str, str | int | float | bool] | None = None) -> TaskGroup:
         """Create an empty group."""
+        _validate.metadata(metadata)
         return await self._client._run(self._client._core.create_group(metadata))
 
     async def retrieve(self, taskgroup_id: str) -> TaskGroup:
         """The group's aggregated status."""
+        _validate.path_id(taskgroup_id, "taskgroup_id")
         return await self._client._run(self._client._core.retrieve_group(taskgroup_id))
 
     async def add_runs(
@@ -500,6 +522,7 @@ class AsyncTaskGroups:
         betas: Sequence[str] | None = None,
     ) -> TaskGroupRunResponse:
         """Add runs, in requests of at most 1,000. See :meth:`TaskGroups.add_runs`."""
+        _validate.add_runs(taskgroup_id, inputs, default_task_spec, betas)
         core = self._client._core
         runs = core.group_inputs(inputs)
         spec = _spec(default_task_spec, "default_task_spec")
@@ -515,16 +538,19 @@ class AsyncTaskGroups:
         last_event_id: str | None = None,
     ) -> AsyncEventStream[GroupEvent]:
         """A finite snapshot of the group's runs. See :meth:`TaskGroups.stream_runs`."""
+        _validate.stream_runs(taskgroup_id, status, include_input, include_output, last_event_id)
         params = _runs_params(status, include_input, include_output, last_event_id)
         return AsyncEventStream(self._client._iterate(_group_runs(self._client._core, taskgroup_id, params)))
 
     def stream_events(self, taskgroup_id: str, *, last_event_id: str | None = None) -> AsyncEventStream[GroupEvent]:
         """The group's events until it is no longer active. See :meth:`TaskGroups.stream_events`."""
+        _validate.stream_events(taskgroup_id, last_event_id)
         events = _group_events(self._client._core, taskgroup_id, last_event_id)
         return AsyncEventStream(self._client._iterate(events))
 
     async def retrieve_run(self, taskgroup_id: str, run_id: str) -> TaskRun:
         """One run of the group."""
+        _validate.group_run(taskgroup_id, run_id)
         return await self._client._run(self._client._core.retrieve_group_run(taskgroup_id, run_id))
 
     def run_batch(
@@ -541,6 +567,7 @@ class AsyncTaskGroups:
     ) -> AsyncIterator[BatchItem[Any]]:
         """Run any number of inputs as one Task Group; ``async for`` each outcome as its run ends.
         See :meth:`TaskGroups.run_batch`."""
+        _validate.run_batch(inputs, processor, taskgroup_id, metadata, max_concurrency, on_progress)
         return run_batch_async(
             self._client,
             inputs,
