@@ -179,6 +179,12 @@ CASES: list[Case] = [
     case("task_runs.execute", "q", "base", task_spec={"outputschema": "x"}, field="task_spec.outputschema"),
     case("task_runs.execute", "q", "base", betas="b", field="betas"),
     case("task_runs.execute", "q", "base", metadata={"k": NAN}, field="metadata.k"),
+    case("task_runs.execute", "q", "base", output=123, field="output"),
+    case("task_runs.execute", "q", "base", output=" ", field="output"),
+    case("task_runs.execute", "q", "base", output={"type": "text", "desc": "x"}, field="output.desc"),
+    case("task_runs.execute", "q", "base", input_schema=[], field="input_schema"),
+    case("task_runs.execute", "q", "base", betas=["a b"], field="betas[0]"),
+    case("task_runs.execute", "q", "base", betas=["x\n"], field="betas[0]"),
     # --- task_groups ---
     case("task_groups.create", metadata={"k": NAN}, field="metadata.k"),
     case("task_groups.create", metadata=[("k", "v")], field="metadata"),
@@ -220,4 +226,6 @@ CASES: list[Case] = [
     case("task_groups.run_batch", ["a"], processor="base", on_progress="print", field="on_progress"),
     case("task_groups.run_batch", ["a"], processor="base", metadata={"k": NAN}, field="metadata.k"),
     case("task_groups.run_batch", taskgroup_id="../g", field="taskgroup_id"),
+    case("task_groups.run_batch", ["a"], processor="base", output=5, field="output"),
+    case("task_groups.run_batch", ["a"], processor="base", input_schema="", field="input_schema"),
 ]

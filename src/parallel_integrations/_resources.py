@@ -257,7 +257,7 @@ class TaskRuns:
         :meth:`create` and :meth:`result` raise, and :class:`OutputValidationError` when the answer does not
         fit the class.
         """
-        _validate.execute(task_spec, timeout, betas)
+        _validate.execute(output, input_schema, task_spec, timeout, betas)
         run = _run_input(
             self._client._core,
             input=input,
@@ -367,7 +367,9 @@ class TaskGroups:
         >>> for item in client.task_groups.run_batch(companies, processor="base", output=Profile):
         ...     print(item.index, item.parsed if item.ok else item.error)
         """
-        _validate.run_batch(inputs, processor, taskgroup_id, metadata, max_concurrency, on_progress)
+        _validate.run_batch(
+            inputs, processor, output, input_schema, taskgroup_id, metadata, max_concurrency, on_progress
+        )
         return run_batch(
             self._client,
             inputs,
@@ -479,7 +481,7 @@ class AsyncTaskRuns:
         betas: Sequence[str] | None = None,
     ) -> TaskRunResult:
         """Create a run and wait for its result. See :meth:`TaskRuns.execute`."""
-        _validate.execute(task_spec, timeout, betas)
+        _validate.execute(output, input_schema, task_spec, timeout, betas)
         run = _run_input(
             self._client._core,
             input=input,
@@ -567,7 +569,9 @@ class AsyncTaskGroups:
     ) -> AsyncIterator[BatchItem[Any]]:
         """Run any number of inputs as one Task Group; ``async for`` each outcome as its run ends.
         See :meth:`TaskGroups.run_batch`."""
-        _validate.run_batch(inputs, processor, taskgroup_id, metadata, max_concurrency, on_progress)
+        _validate.run_batch(
+            inputs, processor, output, input_schema, taskgroup_id, metadata, max_concurrency, on_progress
+        )
         return run_batch_async(
             self._client,
             inputs,

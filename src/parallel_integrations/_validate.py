@@ -19,7 +19,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -47,7 +47,9 @@ __all__ = [
     "whole_number",
 ]
 
-RUN_STATUSES = ("queued", "action_required", "running", "completed", "failed", "cancelling", "cancelled")
+RUN_STATUSES: tuple[str, ...] = get_args(_models.RunStatus)
+# A parallel-beta value: one token of a comma-separated header.
+_BETA = re.compile(r"[\x21-\x2b\x2d-\x7e]+")  # printable ASCII but space and comma
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_\-]+")
 # Characters that end or restructure a path segment, or that servers and proxies treat inconsistently.
 _URL_BREAKING = re.compile(r"[/?#\\\s\x00-\x1f\x7f]")
@@ -271,8 +273,12 @@ def metadata(value: object, field: str = "metadata") -> None:
 
 
 def betas(value: object, field: str = "betas") -> None:
-    """Extra ``parallel-beta`` values: a list of strings."""
+    """Extra ``parallel-beta`` values: a list of header tokens (they are joined with commas into one header)."""
     texts(value, field, 'betas=["mcp-server-2025-07-17"]')
+    assert value is None or isinstance(value, Sequence)
+    for i, beta in enumerate(value or ()):
+        if not _BETA.fullmatch(beta):
+            raise ParallelValidationError(f"{field}[{i}]", "must be a beta name such as 'mcp-server-2025-07-17'")
 
 
 def _run_input_value(value: object, field: str) -> None:
@@ -349,8 +355,25 @@ def result(run_id: object, timeout: object, betas_: object) -> None:
     betas(betas_)
 
 
-def execute(task_spec_: object, timeout: object, betas_: object) -> None:
+def schema_arg(value: object, field: str) -> None:
+    """What ``output=`` and ``input_schema=`` take: a pydantic class, a JSON schema dict (bare, or the API's
+    ``{"type": "json", "json_schema": ...}`` form, whose keys are checked), a non-blank description, or ``None``."""
+    if value is None or isinstance(value, _models.JsonSchema | _models.TextSchema | _models.AutoSchema):
+        return
+    if isinstance(value, str):
+        text(value, field)
+    elif isinstance(value, Mapping):
+        kind = value.get("type")
+        if isinstance(kind, str) and kind in _SCHEMA_KEYS:
+            known_keys(value, kind, field)
+    elif not (isinstance(value, type) and issubclass(value, BaseModel)):
+        raise _wrong_type(field, "a pydantic class, a JSON schema dict, a text description or None", value)
+
+
+def execute(output: object, input_schema: object, task_spec_: object, timeout: object, betas_: object) -> None:
     """``task_runs.execute``'s own arguments (the run's fields are checked by :func:`run_fields`)."""
+    schema_arg(output, "output")
+    schema_arg(input_schema, "input_schema")
     task_spec(task_spec_)
     seconds(timeout, "timeout")
     betas(betas_)
@@ -391,6 +414,8 @@ def group_run(taskgroup_id: object, run_id: object) -> None:
 def run_batch(
     inputs: object,
     processor: object,
+    output: object,
+    input_schema: object,
     taskgroup_id: object,
     metadata_: object,
     max_concurrency: object,
@@ -404,6 +429,8 @@ def run_batch(
     if taskgroup_id is not None:
         path_id(taskgroup_id, "taskgroup_id")
     text(processor, "processor", optional=True)
+    schema_arg(output, "output")
+    schema_arg(input_schema, "input_schema")
     metadata(metadata_)
     whole_number(max_concurrency, "max_concurrency", optional=False)
     assert isinstance(max_concurrency, int)
