@@ -19,7 +19,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, get_args
+from typing import Any, cast, get_args
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -121,6 +121,8 @@ def flag(value: object, field: str, *, optional: bool = True) -> None:
 def many(value: object, field: str, example: str, *, lazy: bool = False) -> None:
     """A list of entries, not a single string or mapping (those would be read one character or key at a time).
     ``lazy`` accepts any iterable (a generator of batch inputs); otherwise a list or tuple is required."""
+    if type(value) is list or type(value) is tuple:
+        return  # the usual case, without the cost of abstract-class checks
     if isinstance(value, str | bytes | bytearray):
         raise ParallelValidationError(
             field,
@@ -138,9 +140,9 @@ def texts(value: object, field: str, example: str, *, optional: bool = True) -> 
     if value is None and optional:
         return
     many(value, field, example)
-    assert isinstance(value, Sequence)
-    for i, item in enumerate(value):
-        text(item, f"{field}[{i}]")
+    for i, item in enumerate(cast("Sequence[object]", value)):
+        if type(item) is not str or not item.isascii() or not item or item.isspace():
+            text(item, f"{field}[{i}]")  # the full check, with the field's name, only when it may fail
 
 
 def path_id(value: object, field: str) -> str:
