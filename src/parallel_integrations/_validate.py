@@ -33,6 +33,9 @@ __all__ = [
     "execute",
     "flag",
     "group_run",
+    "http_client",
+    "json_value",
+    "known_keys",
     "many",
     "metadata",
     "number",
@@ -40,10 +43,15 @@ __all__ = [
     "result",
     "run_batch",
     "run_fields",
+    "schema_arg",
     "search",
+    "seconds",
+    "source_policy",
     "stream_events",
     "stream_runs",
+    "task_spec",
     "text",
+    "texts",
     "whole_number",
 ]
 
@@ -56,6 +64,11 @@ _URL_BREAKING = re.compile(r"[/?#\\\s\x00-\x1f\x7f]")
 
 
 # --- primitives -----------------------------------------------------------------------------------------------
+
+
+def _child(field: str, key: str) -> str:
+    """The dot path of ``key`` under ``field``, printable even when the key holds a lone surrogate."""
+    return f"{field}.{key.encode('utf-8', 'backslashreplace').decode()}"
 
 
 def _wrong_type(field: str, expected: str, value: object) -> ParallelValidationError:
@@ -99,6 +112,8 @@ def number(value: object, field: str, *, optional: bool = True) -> float:
         return math.nan
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise _wrong_type(field, "a number", value)
+    if isinstance(value, int) and abs(value) > 2**1000:  # beyond a float, where isfinite would overflow
+        raise ParallelValidationError(field, "must be a finite number (got a larger whole number)")
     if not math.isfinite(value):
         raise ParallelValidationError(field, f"must be a finite number (got {value})")
     return float(value)
@@ -185,8 +200,8 @@ def _locate(value: object, field: str) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ParallelValidationError(field, f"keys must be strings (got {type(key).__name__})")
-            _utf8(key, f"{field}.{key}" if key.isascii() else field)
-            _locate(item, f"{field}.{key}")
+            _utf8(key, field)
+            _locate(item, _child(field, key))
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             _locate(item, f"{field}[{i}]")
@@ -218,7 +233,7 @@ def known_keys(value: Mapping[str, Any], model: str, field: str) -> None:
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise ParallelValidationError(
-                f"{field}.{key}", f"unknown key: {hint}the keys are {', '.join(sorted(allowed))}"
+                _child(field, str(key)), f"unknown key: {hint}the keys are {', '.join(sorted(allowed))}"
             )
 
 
@@ -264,8 +279,8 @@ def metadata(value: object, field: str = "metadata") -> None:
     for key, item in value.items():
         if not isinstance(key, str):
             raise ParallelValidationError(field, f"keys must be strings (got {type(key).__name__})")
-        where = f"{field}.{key}"
-        _utf8(key, where)
+        _utf8(key, field)
+        where = _child(field, key)
         if isinstance(item, str):
             _utf8(item, where)
         elif isinstance(item, float):
