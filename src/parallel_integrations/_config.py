@@ -178,7 +178,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def _check_timeout(value: object) -> float:
-    seconds = number(value, "timeout", optional=False)
+    seconds = number(value, "timeout")
     if seconds <= 0:
         raise ParallelValidationError("timeout", f"must be a positive number of seconds (got {value})")
     return seconds

@@ -106,10 +106,8 @@ def whole_number(value: object, field: str, *, optional: bool = True) -> None:
         raise _wrong_type(field, "a whole number (int)", value)
 
 
-def number(value: object, field: str, *, optional: bool = True) -> float:
-    """A finite real number (``int`` or ``float``, not a ``bool``); returned as a float (``nan`` when ``None``)."""
-    if value is None and optional:
-        return math.nan
+def number(value: object, field: str) -> float:
+    """A finite real number (``int`` or ``float``, not a ``bool``), returned as a float."""
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise _wrong_type(field, "a number", value)
     if isinstance(value, int) and abs(value) > 2**1000:  # beyond a float, where isfinite would overflow
