@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from . import _limits
+from . import _limits, _validate
 from ._config import ClientConfig
 from ._effects import Close, Emit, Flow, Hooks, Read, Send, Sleep, consume
 from ._errors import (
@@ -355,8 +355,6 @@ class Core:
     ) -> Flow[SearchResponse]:
         """``POST /alpha/search`` (or ``/v1/search`` with its nested body on the current endpoints, keyword queries
         derived from the objective when none are given)."""
-        if isinstance(search_queries, str):
-            search_queries = [search_queries]
         policy = None
         if source_policy is not None:
             from ._models import SourcePolicy
@@ -378,6 +376,7 @@ class Core:
 
     def run_input(self, fields: TaskRunInput | Mapping[str, Any], field: str = "") -> TaskRunInput:
         """A validated :class:`TaskRunInput` from a model, keyword arguments or a mapping, limits checked."""
+        _validate.run_fields(fields, field)
         data = fields if isinstance(fields, TaskRunInput) else {k: v for k, v in fields.items() if v is not None}
         if isinstance(data, dict) and isinstance(data.get("input"), BaseModel):
             data["input"] = data["input"].model_dump(mode="json")
@@ -680,9 +679,7 @@ def _search_body() -> Callable[..., dict[str, Any]]:
 
 
 def _id(value: str) -> str:
-    if not isinstance(value, str) or not value or "/" in value or "?" in value:
-        raise ParallelValidationError("id", f"must be a non-empty id without '/' or '?' (got {value!r})")
-    return value
+    return _validate.path_id(value, "id")
 
 
 def _query_value(value: Any) -> Any:
