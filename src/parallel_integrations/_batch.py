@@ -25,7 +25,7 @@ from ._effects import Flow, consume
 from ._errors import ParallelError, ParallelValidationError, TaskRunFailedError, note_interruption
 from ._limits import RUNS_PER_ADD_MAX
 from ._models import TaskRunEvent, TaskRunInput, TaskRunResult
-from ._parse import parse_if_model
+from ._parse import parse_result
 
 if TYPE_CHECKING:
     import asyncio
@@ -79,7 +79,7 @@ class BatchTracker:
             return self.delivered(BatchItem(index, run.run_id, error=TaskRunFailedError(run)))
         assert event.output is not None
         try:
-            result = parse_if_model(TaskRunResult(run=run, output=event.output), output)
+            result = parse_result(TaskRunResult(run=run, output=event.output), output)
         except ParallelError as exc:
             return self.delivered(BatchItem(index, run.run_id, error=exc))
         return self.delivered(BatchItem(index, run.run_id, result=result))
@@ -250,7 +250,7 @@ def run_batch(
 
     def fetch(run_id: str, index: int) -> BatchItem[Any]:
         try:
-            result = parse_if_model(driver.run(core.wait_result(run_id, None, None)), output)
+            result = parse_result(driver.run(core.wait_result(run_id, None, None)), output)
         except ParallelError as exc:
             return BatchItem(index, run_id, error=exc)
         return BatchItem(index, run_id, result=result)
@@ -338,7 +338,7 @@ async def run_batch_async(
 
     async def fetch(run_id: str, index: int) -> BatchItem[Any]:
         try:
-            result = parse_if_model(await driver.run(core.wait_result(run_id, None, None)), output)
+            result = parse_result(await driver.run(core.wait_result(run_id, None, None)), output)
         except ParallelError as exc:
             return BatchItem(index, run_id, error=exc)
         return BatchItem(index, run_id, result=result)

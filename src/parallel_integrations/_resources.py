@@ -28,7 +28,7 @@ from ._models import (
     TaskSpec,
     Webhook,
 )
-from ._parse import parse_if_model
+from ._parse import parse_result
 
 if TYPE_CHECKING:
     from ._contract import AsyncDriver, Driver
@@ -340,7 +340,7 @@ class TaskRuns(SyncResource):
         )
         created = self._driver.run(self._core.create_run(run, betas))
         try:
-            return parse_if_model(self.result(created.run_id, timeout=timeout, betas=betas), output)
+            return parse_result(self.result(created.run_id, timeout=timeout, betas=betas), output)
         except BaseException as interrupt:
             note_interruption(interrupt, interrupted_note(created.run_id))
             raise
@@ -573,7 +573,7 @@ class AsyncTaskRuns(AsyncResource):
         )
         created = await self._driver.run(self._core.create_run(run, betas))
         try:
-            return parse_if_model(await self.result(created.run_id, timeout=timeout, betas=betas), output)
+            return parse_result(await self.result(created.run_id, timeout=timeout, betas=betas), output)
         except BaseException as interrupt:
             note_interruption(interrupt, interrupted_note(created.run_id))
             raise

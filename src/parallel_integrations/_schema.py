@@ -14,8 +14,8 @@ What compiling does:
 * ``title``, ``default``, ``examples`` and similar annotations go; ``description``, ``enum``, ``const`` stay
   (descriptions guide the research). ``oneOf`` (pydantic's discriminated unions: disjoint) becomes ``anyOf``.
 * :data:`UNSUPPORTED_KEYWORDS` (and ``exclusiveMinimum``/``exclusiveMaximum``) are removed and restated in the
-  description ("at most 3 items"); :func:`parse_output` validates against the original class, so the answer
-  is still held to them.
+  description ("at most 3 items", worded by ``_constraints.py``, which the emulator reads back);
+  :func:`parse_output` validates against the original class, so the answer is still held to them.
 * Free-form maps (``dict[str, X]``, ``additionalProperties: <schema>``, no properties) are refused:
   ``additionalProperties: false`` cannot express them. Use a list of key/value models.
 
@@ -39,8 +39,9 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from ._constraints import CONSTRAINT_KEYWORDS, attach, describe
 from ._errors import SchemaError
 from ._models import AutoSchema, JsonSchema, TaskSpec, TextSchema
 
@@ -81,16 +82,6 @@ _NOISE = frozenset(
 )  # fmt: skip
 _UNIONS = ("anyOf", "oneOf", "allOf")
 _SUBSCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames")
-# Constraints in words; exclusiveMinimum/exclusiveMaximum are not documented as unsupported, so the check
-# allows them, but compiling strips them with their kin.
-_NOTES = {
-    "maxLength": "at most {} characters", "minLength": "at least {} characters",
-    "maxItems": "at most {} items", "minItems": "at least {} items",
-    "maxProperties": "at most {} properties", "minProperties": "at least {} properties",
-    "maximum": "at most {}", "minimum": "at least {}", "exclusiveMaximum": "less than {}",
-    "exclusiveMinimum": "greater than {}", "multipleOf": "a multiple of {}",
-    "pattern": "matching the regular expression {}", "format": "in {} format",
-}  # fmt: skip
 
 
 # --- walking schemas ---
@@ -149,16 +140,6 @@ def _is_object(schema: Mapping[str, Any]) -> bool:
     return kind == "object" or (isinstance(kind, list) and "object" in kind) or "properties" in schema
 
 
-def _note(keyword: str, value: Any) -> str | None:
-    """The constraint in words, for the description; ``None`` when it has no short wording."""
-    if keyword == "uniqueItems":
-        return "items are unique" if value is True else None
-    template = _NOTES.get(keyword)
-    if template is None or isinstance(value, Mapping | list):
-        return None
-    return template.format(json.dumps(value) if keyword == "pattern" else value)
-
-
 # --- compiling ---
 
 
@@ -189,8 +170,8 @@ def _compile(root: Mapping[str, Any], schema: Any, path: str, expanding: tuple[s
     for key, value in schema.items():
         if key in _NOISE or key in ("properties", "required", "additionalProperties"):
             continue
-        if key in UNSUPPORTED_KEYWORDS or key in _NOTES:  # _NOTES adds exclusiveMinimum/exclusiveMaximum
-            note = _note(key, value)
+        if key in UNSUPPORTED_KEYWORDS or key in CONSTRAINT_KEYWORDS:  # adds exclusiveMinimum/Maximum
+            note = describe(key, value)
             notes += [note] if note else []
         elif key in ("items", "prefixItems") and isinstance(value, list):
             out["prefixItems"] = [
@@ -206,9 +187,7 @@ def _compile(root: Mapping[str, Any], schema: Any, path: str, expanding: tuple[s
     if _is_object(schema):
         _compile_object(root, schema, path, expanding, out)
     if notes:
-        text = "; ".join(notes)
-        described = out.get("description")
-        out["description"] = f"{described} ({text})" if described else text[0].upper() + text[1:]
+        out["description"] = attach(out.get("description"), notes)
     return out
 
 
@@ -398,7 +377,12 @@ def output_spec(
     if isinstance(output, Mapping) and output.get("type") in _FORMS:
         if output["type"] == "json" and not isinstance(output.get("json_schema"), Mapping):
             raise SchemaError(_join(field, "json_schema"), "a json output schema needs a json_schema object")
-        output = _FORMS[output["type"]].model_validate(dict(output))
+        try:
+            output = _FORMS[output["type"]].model_validate(dict(output))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = _join(field, ".".join(str(part) for part in first["loc"]))
+            raise SchemaError(where, first["msg"]) from None
     if output is None or isinstance(output, TextSchema | AutoSchema):
         return output
     if isinstance(output, JsonSchema):
@@ -417,8 +401,13 @@ _FORMS: dict[str, type[JsonSchema | TextSchema | AutoSchema]] = {
 
 
 def output_task_spec(output: Any, input_schema: Any = None) -> TaskSpec | None:
-    """A task spec from what ``execute`` takes: ``output`` through :func:`output_spec`, ``input_schema`` (a pydantic
-    class, a JSON schema or a text description) compiled the same way. ``None`` when neither is given (auto)."""
+    """The :class:`TaskSpec` that ``task_runs.execute(output=..., input_schema=...)`` sends, for code that creates
+    runs itself: ``client.task_runs.create(input, "base", task_spec=output_task_spec(MyModel))``.
+
+    ``output`` is a pydantic class or a JSON schema (compiled to the API's subset, see :func:`to_json_schema`), a
+    text description (a string), an ``{"type": "json" | "text" | "auto", ...}`` dict, or ``None``; ``input_schema``
+    is a pydantic class, a JSON schema or a text description. ``None`` when neither is given (the API's automatic
+    output). Raises :class:`SchemaError` naming the offending path."""
     spec = output_spec(output)
     given_input = output_spec(input_schema, field="input_schema")
     if isinstance(given_input, AutoSchema):

@@ -25,3 +25,12 @@ def client(parallel_emulator: RunningEmulator, http: httpx.Client) -> httpx.Clie
     """Raw HTTP to a freshly reset emulator on the fast schedule."""
     parallel_emulator.set_schedule(FAST)
     return http
+
+
+@pytest.fixture(scope="session", autouse=True)
+def default_corpus_cache() -> None:
+    """Build (or read) the default corpus once, first: command-line emulators started by tests then find its
+    standard-library pages in the cache instead of each building them."""
+    from parallel_integrations.emulator.corpus import Corpus
+
+    Corpus.default()

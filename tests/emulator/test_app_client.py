@@ -24,7 +24,7 @@ def test_search(parallel_client):
     answer = parallel_client.search("How do decorators work?", max_results=3)
     assert answer.search_id.startswith("search_")
     assert len(answer.results) == 3
-    assert answer.results[0].title == "Function definitions"
+    assert "Function definitions" in [result.title for result in answer.results]
 
 
 def test_task_run_lifecycle(parallel_client):

@@ -14,7 +14,7 @@ from parallel_integrations.emulator.corpus import STOPWORDS, Corpus, Hit, Page, 
 
 @pytest.fixture(scope="module")
 def corpus() -> Corpus:
-    return Corpus.default()
+    return Corpus.reference()
 
 
 def _top(corpus: Corpus, objective: str) -> Hit:
@@ -23,10 +23,10 @@ def _top(corpus: Corpus, objective: str) -> Hit:
     return hits[0]
 
 
-# --- the default corpus ---
+# --- the language reference (part of the default corpus) ---
 
 
-def test_default_corpus_has_one_page_per_reference_topic(corpus: Corpus) -> None:
+def test_the_reference_has_one_page_per_topic(corpus: Corpus) -> None:
     from pydoc_data.topics import topics
 
     # 'if' and 'else' share one text; every other topic is a page of its own.
@@ -34,8 +34,8 @@ def test_default_corpus_has_one_page_per_reference_topic(corpus: Corpus) -> None
     assert len(corpus) > 50
 
 
-def test_default_corpus_is_built_once(corpus: Corpus) -> None:
-    assert Corpus.default() is corpus
+def test_the_reference_is_built_once(corpus: Corpus) -> None:
+    assert Corpus.reference() is corpus
 
 
 def test_default_pages_have_docs_urls_and_human_titles(corpus: Corpus) -> None:
@@ -405,7 +405,7 @@ def test_folder_corpus_reads_markdown_text_and_html(tmp_path: Path) -> None:
 
     heron = corpus.search(objective="herons fish")[0]
     assert heron.title == "Heron Facts"
-    assert heron.excerpts == ["Herons stand still to fish."]
+    assert heron.excerpts == ["Herons\n\nHerons stand still to fish."]  # under its section heading
     assert corpus.search(objective="var heron style")
     assert not corpus.search(queries=["var"]), "script text is not indexed"
 

@@ -53,14 +53,16 @@ def test_two_emulators_run_side_by_side_with_separate_state():
 def test_stopping_ends_open_streams_and_long_polls():
     with serve(schedule=Schedule(queued=0, running=float("inf"))) as emulator:
         headers = {"x-api-key": "k"}
-        run_id = httpx.post(f"{emulator.base_url}/v1/tasks/runs", json={"input": "x", "processor": "lite"},
-                            headers=headers).json()["run_id"]
+        run_id = httpx.post(
+            f"{emulator.base_url}/v1/tasks/runs", json={"input": "x", "processor": "lite"}, headers=headers
+        ).json()["run_id"]
         outcome: dict[str, object] = {}
 
         def long_poll() -> None:
             try:
-                outcome["status"] = httpx.get(f"{emulator.base_url}/v1/tasks/runs/{run_id}/result",
-                                              headers=headers, timeout=30).status_code
+                outcome["status"] = httpx.get(
+                    f"{emulator.base_url}/v1/tasks/runs/{run_id}/result", headers=headers, timeout=30
+                ).status_code
             except httpx.HTTPError as exc:
                 outcome["error"] = exc
 
@@ -86,9 +88,10 @@ def test_the_pytest_fixture_resets_what_the_previous_test_left(parallel_emulator
 
 
 def test_importing_the_plugin_does_not_import_the_server_libraries():
+    # dir() lists every public name (create_app too) without importing them either.
     code = (
         "import sys, parallel_integrations.emulator.pytest_plugin, parallel_integrations.emulator as e;"
-        "e.Schedule; e.Fault;"
+        "e.Schedule; e.Fault; assert set(e.__all__) <= set(dir(e));"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -98,7 +101,9 @@ def test_importing_the_plugin_does_not_import_the_server_libraries():
 def start_cli(*args: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "parallel_integrations.emulator", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     banner = process.stdout.readline().strip()
@@ -117,12 +122,15 @@ def stop_cli(process: subprocess.Popen[str]) -> str:
 
 def test_the_command_line_serves_with_its_options_stops_on_ctrl_c_and_keeps_state(tmp_path):
     pages = tmp_path / "pages.jsonl"
-    pages.write_text(json.dumps({"url": "https://example.com/koans", "title": "Koans",
-                                 "text": "Beautiful is better than ugly."}) + "\n")
+    pages.write_text(
+        json.dumps({"url": "https://example.com/koans", "title": "Koans", "text": "Beautiful is better than ugly."})
+        + "\n"
+    )
     state = str(tmp_path / "state.sqlite")
     headers = {"x-api-key": "secret"}
-    process, base_url = start_cli("--corpus", str(pages), "--api-key", "secret", "--state", state,
-                                  "--queued", "0", "--running", "0.01")
+    process, base_url = start_cli(
+        "--corpus", str(pages), "--api-key", "secret", "--state", state, "--queued", "0", "--running", "0.01"
+    )
     try:
         search = {"search_queries": ["beautiful"]}
         assert httpx.post(f"{base_url}/v1/search", json=search, headers={"x-api-key": "other"}).status_code == 401
@@ -131,8 +139,9 @@ def test_the_command_line_serves_with_its_options_stops_on_ctrl_c_and_keeps_stat
         run = httpx.post(f"{base_url}/v1/tasks/runs", json={"input": "x", "processor": "lite"}, headers=headers)
         group = httpx.post(f"{base_url}/v1/tasks/groups", json={}, headers=headers).json()
         # an open event stream must not hold up the shutdown
-        with httpx.stream("GET", f"{base_url}/v1/tasks/groups/{group['taskgroup_id']}/events",
-                          headers=headers) as response:
+        with httpx.stream(
+            "GET", f"{base_url}/v1/tasks/groups/{group['taskgroup_id']}/events", headers=headers
+        ) as response:
             assert response.status_code == 200
             stop_cli(process)
     finally:
@@ -147,8 +156,9 @@ def test_the_command_line_serves_with_its_options_stops_on_ctrl_c_and_keeps_stat
 
 @pytest.mark.parametrize("args", [["--corpus", "/no/such/corpus"], ["--queued", "-1"]])
 def test_the_command_line_reports_bad_options_without_a_traceback(args):
-    result = subprocess.run([sys.executable, "-m", "parallel_integrations.emulator", *args],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "parallel_integrations.emulator", *args], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("error:")
     assert "Traceback" not in result.stderr

@@ -16,21 +16,24 @@ How a page is ranked for a query:
   subject at length beats one that mentions it once.
 - The score grows by up to :data:`TITLE_BOOST` times with the share of the title's words the query names, each
   title word weighted by how rare it is among titles: "the for statement" names all of "The for statement",
-  whose words are too common in the text for BM25 to single it out.
+  whose words are too common in the text for BM25 to single it out. Two query words written together count as
+  a title word: "unit tests" names ``unittest``.
 
-User text never reaches ``MATCH`` raw: every word is quoted. The default corpus is the Python language
-reference shipped with CPython, each topic with its docs.python.org URL.
+User text never reaches ``MATCH`` raw: every word is quoted. The default corpus is the documentation of the
+running Python: the language reference shipped with CPython and every standard-library module as pydoc renders
+it (:mod:`.stdlib`), each page with its docs.python.org URL.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -69,7 +72,8 @@ class PageMatch:
 
     ``passages``: its matching passages as ``(text, score)``, best first. ``sections``: all its passages in
     reading order. ``title_match``: the weighted share (0 to 1) of the title's words that the query names.
-    ``coverage``: the weighted share (0 to 1) of the query's words found on the page.
+    ``coverage``: the weighted share (0 to 1) of the query's words found on the page. ``headings``: the section
+    heading of each passage that has one (``"class Path > Path.read_text(self)"``).
     """
 
     page: Page
@@ -78,6 +82,7 @@ class PageMatch:
     sections: tuple[str, ...]
     title_match: float
     coverage: float
+    headings: Mapping[str, str] = field(default_factory=dict)
 
 
 def _quoted(word: str) -> str:
@@ -148,6 +153,7 @@ class Corpus:
     """
 
     _default: Corpus | None = None
+    _reference: Corpus | None = None
     _default_lock = threading.Lock()
 
     def __init__(self, pages: Iterable[Page], *, subject: Iterable[str] = ()) -> None:
@@ -156,6 +162,8 @@ class Corpus:
         self._where = [_host_and_path(page.url) for page in self._pages]
         parts = [list(passages_of(page.title, page.text)) for page in self._pages]
         self._sections = [tuple(body for _, body in part) for part in parts]
+        self._headings = [{body: heading for heading, body in part if heading} for part in parts]
+        self._index = {page.url: index for index, page in enumerate(self._pages)}
         self._rows = [(index, body) for index, part in enumerate(parts) for _, body in part]  # at rowid - 1
         self._worth = [_SEE_ALSO_SHARE if _SEE_ALSO.match(body) else 1.0 for _, body in self._rows]
         # A repeated passage belongs to the page with fewest passages (then the first URL): the most specific.
@@ -170,23 +178,34 @@ class Corpus:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.execute(f"CREATE VIRTUAL TABLE passages USING fts5(title, heading, body, {_FTS})")
-        rows = (
-            (self._pages[index].title, heading, body)
-            for index, part in enumerate(parts)
-            for heading, body in part
-        )
+        rows = ((self._pages[index].title, heading, body) for index, part in enumerate(parts) for heading, body in part)
         with self._db:
             self._db.executemany("INSERT INTO passages (title, heading, body) VALUES (?, ?, ?)", rows)
 
     @classmethod
-    def default(cls) -> Corpus:
-        """The Python language reference shipped with CPython (``pydoc_data.topics``): one page per topic,
-        titled like the docs ("Function definitions"), with its docs.python.org URL and anchor. Built once per
-        process and shared (searching is thread-safe)."""
+    def default(cls, cache: str | os.PathLike[str] | None = None) -> Corpus:
+        """The Python documentation of the running interpreter: the language reference shipped with CPython
+        (``pydoc_data.topics``, one page per topic titled like the docs, "Function definitions") and every
+        standard-library module as pydoc renders it (``https://docs.python.org/3/library/<module>.html``).
+
+        The module pages are built once into a cache (``cache``, else ``$PARALLEL_EMULATOR_CACHE``, else the
+        user's cache folder; see :func:`.stdlib.cache_dir`), which the first build announces on stderr. The
+        corpus is built once per process and shared (searching is thread-safe); the first call decides the
+        cache."""
         with cls._default_lock:
             if Corpus._default is None:
-                Corpus._default = cls(topic_pages(), subject=SUBJECT_WORDS)
+                from .stdlib import cached_stdlib_pages
+
+                Corpus._default = cls([*topic_pages(), *cached_stdlib_pages(cache)], subject=SUBJECT_WORDS)
             return Corpus._default
+
+    @classmethod
+    def reference(cls) -> Corpus:
+        """The Python language reference alone (no standard-library pages): small, and built in a blink."""
+        with cls._default_lock:
+            if Corpus._reference is None:
+                Corpus._reference = cls(topic_pages(), subject=SUBJECT_WORDS)
+            return Corpus._reference
 
     @classmethod
     def from_pages(cls, pages: Iterable[Page], *, subject: Iterable[str] = ()) -> Corpus:
@@ -217,6 +236,11 @@ class Corpus:
 
     def __len__(self) -> int:
         return len(self._pages)
+
+    @property
+    def pages(self) -> tuple[Page, ...]:
+        """Every page, in the order given."""
+        return tuple(self._pages)
 
     def __repr__(self) -> str:
         return f"Corpus({len(self)} pages)"
@@ -249,7 +273,9 @@ class Corpus:
             pages = {self._rows[rowid - 1][0] for rowid, _ in rows}
             self._remember(word, len(pages))
             weight = self._weight(len(pages))
-            total += weight
+            # A word on no page is the most telling of all: the corpus does not cover it. It counts fully
+            # against coverage, so an input the corpus hardly knows never looks well covered.
+            total += weight if pages else 1.0
             for page in pages:
                 found[page] = found.get(page, 0.0) + weight
             for rowid, score in rows:
@@ -317,6 +343,7 @@ class Corpus:
         for rowid, score in scores.items():
             by_page.setdefault(self._rows[rowid - 1][0], []).append((score, rowid))
         stems = {stem(w) for w in words}
+        stems |= {stem(a) + stem(b) for a, b in itertools.pairwise(words)}  # "unit tests" names "unittest"
         ranked = []
         for page, rows in by_page.items():
             rows.sort(key=lambda row: (-row[0], row[1]))
@@ -332,6 +359,7 @@ class Corpus:
                 self._sections[page],
                 round(title, 6),
                 round(min(found.get(page, 0.0) / total, 1.0), 6) if total else 0.0,
+                self._headings[page],
             )
             for score, page, title in ranked[: max(limit, 0)]
         ]
@@ -348,11 +376,13 @@ class Corpus:
     ) -> list[Hit]:
         """Pages matching the objective and queries, best first (ties by URL), at most ``max_results``.
 
-        Each hit carries its best passages, best first, together at most ``max_chars_per_result`` characters
-        (the last cut on a word boundary, ending ``" ..."``), at least one. ``include_domains`` keeps pages on
-        those domains (``python.org`` covers ``docs.python.org``; ``.gov`` and ``docs.python.org/3/library``
-        work); ``exclude_domains`` drops them, ignored when ``include_domains`` is given; ``file://`` pages have
-        no domain. ``[]`` means nothing matched. Raises :class:`ParallelValidationError` for no objective and no
+        Each hit carries its best passages, best first, each under its section heading (grammar productions
+        left out, unless a passage is nothing else), together at most ``max_chars_per_result`` characters (the
+        last cut on a word boundary, ending ``" ..."``), at least one. The API's results carry no score, only
+        their order; :attr:`Hit.score` is for Python callers. ``include_domains`` keeps pages on those domains
+        (``python.org`` covers ``docs.python.org``; ``.gov`` and ``docs.python.org/3/library`` work);
+        ``exclude_domains`` drops them, ignored when ``include_domains`` is given; ``file://`` pages have no
+        domain. ``[]`` means nothing matched. Raises :class:`ParallelValidationError` for no objective and no
         query, or a limit below 1.
         """
         if not (objective and objective.strip()) and not any(q.strip() for q in queries):
@@ -364,14 +394,12 @@ class Corpus:
                 "max_chars_per_result", f"must be at least 1 (got {max_chars_per_result})", limit=1
             )
         text = " ".join([objective or "", *queries])
-        matches = self.match(
-            text, limit=max_results, include_domains=include_domains, exclude_domains=exclude_domains
-        )
+        matches = self.match(text, limit=max_results, include_domains=include_domains, exclude_domains=exclude_domains)
         return [
             Hit(
                 m.page.url,
                 m.page.title,
-                _fit([body for body, _ in m.passages], max_chars_per_result),
+                _fit(_excerpts(m.passages, self._headings[self._index[m.page.url]]), max_chars_per_result),
                 m.page.publish_date,
                 m.score,
             )
@@ -389,6 +417,29 @@ class Corpus:
             (self._pages[page], truncate(body, max_chars), _rounded(score))
             for (page, body), score, _ in rows[: max(limit, 0)]
         ]
+
+
+_GRAMMAR = "::="
+
+
+def _without_grammar(body: str) -> str:
+    """A passage without its grammar productions (``a ::= b`` blocks): they share words with a query more
+    often than they answer it. Empty when the passage is nothing else."""
+    return "\n\n".join(block for block in body.split("\n\n") if _GRAMMAR not in block).strip()
+
+
+def _excerpts(passages: Sequence[tuple[str, float]], headings: dict[str, str]) -> list[str]:
+    """A page's matching passages as excerpts, best first: each under its section heading when it has one,
+    grammar productions left out (a passage that is only grammar goes last, whole)."""
+    prose, grammar = [], []
+    for body, _ in passages:
+        text = _without_grammar(body)
+        heading = headings.get(body, "").rsplit(" > ", 1)[-1]
+        if text:
+            prose.append(f"{heading}\n\n{text}" if heading else text)
+        else:
+            grammar.append(body)
+    return prose + grammar
 
 
 _MIN_TAIL = 80  # below this, a further excerpt would be a stub: stop instead

@@ -1,6 +1,6 @@
 """Documents for the emulator's corpus, and their text: the :class:`Page` record; search words and stems; how a
 page is cut into passages and a passage into sentences, and how sentences rank for weighted words; the default
-pages (the Python language reference that CPython ships); readers for Markdown, text, HTML and JSONL files.
+language-reference pages (the topics that CPython ships); readers for Markdown, text, HTML and JSONL files.
 
 Page text is "markdown-ish": Markdown ``#`` headings, underlined headings (reStructuredText, pydoc), fenced or
 indented code kept verbatim, prose paragraphs unwrapped. Passages are a few hundred characters, cut at paragraph
@@ -264,6 +264,7 @@ def sentences(passage: str) -> tuple[tuple[bool, str], ...]:
 _PASSAGE_SHARE = 0.5
 _FIELD_SHARE = 0.5
 _OPENING_BONUS = 0.2
+_SECTION_BONUS = 0.4
 _TITLED_SHARE = 0.25
 
 
@@ -273,12 +274,15 @@ def rank_sentences(
     title: str,
     wanted: Mapping[str, float],
     asked: Iterable[str] = (),
+    headings: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """``(sentence, passage)`` for every sentence of a page's ``sections``: prose first, best first, then in
     reading order. A sentence scores the share of the ``wanted`` stems' weight it holds (up to 1), plus half how
     well its passage matched (``relevance``, relative to the page's best), plus half the share of the ``asked``
-    stems it holds, plus a little for the page's opening sentence, which usually says what the page is about.
-    Stems the ``title`` holds count a quarter: the page is about them already."""
+    stems it holds, plus a little for the page's opening sentence, which usually says what the page is about,
+    and for the first sentence of a section whose heading (``headings``, by passage) names the wanted stems: it
+    says what that section is about ("The match statement is used for pattern matching."). Stems the ``title``
+    holds count a quarter: the page is about them already."""
     best = max(relevance.values(), default=0.0) or 1.0
     titled = stems(title)
     weights = {s: w * (_TITLED_SHARE if s in titled else 1.0) for s, w in wanted.items()}
@@ -286,11 +290,16 @@ def rank_sentences(
     total = sum(wanted.values())
     ranked: list[tuple[bool, float, int, str, str]] = []
     for passage in sections:
+        heading = (headings or {}).get(passage, "").rsplit(" > ", 1)[-1]
+        named = share(wanted, stems(heading), total) if heading else 0.0
         for prose, text in sentences(passage):
             found = stems(text)
             score = share(weights, found, total) + _PASSAGE_SHARE * relevance.get(passage, 0.0) / best
             score += _FIELD_SHARE * share(field, found, len(field))
             score += _OPENING_BONUS if prose and not any(r[0] for r in ranked) else 0.0
+            if prose and named:
+                score += _SECTION_BONUS * named
+                named = 0.0  # the section's first sentence only
             ranked.append((prose, score, len(ranked), text, passage))
     ranked.sort(key=lambda r: (not r[0], -r[1], r[2]))
     return [(text, passage) for _, _, _, text, passage in ranked]

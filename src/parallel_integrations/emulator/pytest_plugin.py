@@ -32,17 +32,18 @@ DUMMY_API_KEY = "emulator-test-key"
 
 @pytest.fixture(scope="session")
 def parallel_emulator_server() -> Iterator[RunningEmulator]:
-    """One emulator for the whole test session, on a free loopback port."""
+    """One emulator for the whole test session, on a free loopback port, its corpus loaded before the first test
+    (the first session on a machine builds the standard-library pages into the cache: 10 to 20 s, announced on
+    stderr), so no test's timeout pays for it."""
     from .server import serve
 
     with serve() as emulator:
+        _ = emulator.app.context.engine.corpus  # loads it
         yield emulator
 
 
 @pytest.fixture
-def parallel_emulator(
-    parallel_emulator_server: RunningEmulator, monkeypatch: pytest.MonkeyPatch
-) -> RunningEmulator:
+def parallel_emulator(parallel_emulator_server: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> RunningEmulator:
     """The session's emulator, reset for this test, with ``PARALLEL_BASE_URL`` and ``PARALLEL_API_KEY`` set."""
     parallel_emulator_server.reset()
     monkeypatch.setenv("PARALLEL_BASE_URL", parallel_emulator_server.base_url)

@@ -1,51 +1,121 @@
-"""Control routes under ``/_emulator`` (no API key needed; never faulted), for driving an emulator that runs
-in another process (``python -m parallel_integrations.emulator``). In-process, :class:`RunningEmulator` offers
-the same as methods.
-
-==========================================  ======================================================================
-``GET /_emulator/health``                   ``{"ok": true}``
-``POST /_emulator/reset``                   forget runs, groups, events, scripts, faults, the request log
-``POST /_emulator/scripts``                 body: :class:`Script` fields ``{"input", "content" | "error",
-                                            "basis", "processor", "times"}``
-``GET|POST|DELETE /_emulator/faults``       list / add (body: :class:`Fault` fields) / clear faults
-``POST /_emulator/schedule``                body ``{"queued": s, "running": s}`` for runs created from now on
-``GET /_emulator/runs``                     ``{"runs": [{"run": TaskRun, "input": TaskRunInput}]}``
-``POST /_emulator/runs/{run_id}/complete``  finish a run now
-``POST /_emulator/runs/{run_id}/fail``      fail a run now; body ``{"message": "..."}`` (optional)
-``GET /_emulator/requests``                 the request log: ``{"requests": [{method, path, query, headers,
-                                            status, fault}]}``
-==========================================  ======================================================================
+"""Control routes under ``/_emulator`` (never faulted, not logged), for driving an emulator that runs in another
+process (``python -m parallel_integrations.emulator``); in-process, :class:`RunningEmulator` offers the same as
+methods. They need no API key, except on an emulator that listens beyond loopback. :data:`CONTROL_ROUTES` lists
+them (``GET /`` shows the list; ``docs/emulator.md`` has each body with an example). A body is checked like an
+API body: a 422 names each missing, unknown or mistyped field.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from html import escape
 from typing import Any, TypeVar
 
+from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from .engine import Schedule
 from .faults import Fault
 from .handlers import Context, endpoint, json_body, json_response
 from .scripts import Script
-from .wire import ApiError
+from .wire import ApiError, errors_from_pydantic
 
-__all__ = ["control_routes"]
+__all__ = ["API_ROUTES", "CONTROL_ROUTES", "LANDING_PAGE", "control_routes", "landing_route"]
 
 T = TypeVar("T")
 _OK = {"ok": True}
 
 
-def _build(factory: Callable[..., T], body: Any, what: str) -> T:
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _adapter(factory: type[Any]) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(factory)
+    if adapter is None:
+        adapter = _ADAPTERS[factory] = TypeAdapter(factory)
+    return adapter
+
+
+def _build(factory: type[T], body: Any, what: str) -> T:
+    """A control object from a request body, checked like an API body: a 422 naming each missing, unknown or
+    mistyped field (``{"loc": ["body", "queued"], "msg": "Field required"}``), or the rule it breaks."""
     if not isinstance(body, dict):
-        raise ApiError(422, f"{what}: the body must be a JSON object")
+        raise ApiError(
+            422,
+            f"{what}: the body must be a JSON object",
+            errors=[{"loc": ["body"], "msg": "Input should be an object", "type": "model_type"}],
+        )
+    known = {f.name for f in dataclasses.fields(factory)}  # type: ignore[arg-type]
+    unknown = [key for key in body if key not in known]
+    if unknown:
+        errors = [{"loc": ["body", key], "msg": "Unknown field", "type": "extra_forbidden"} for key in unknown]
+        raise ApiError(422, f"{what}: unknown field {unknown[0]!r} (fields: {', '.join(sorted(known))})", errors=errors)
     try:
-        return factory(**body)
-    except (TypeError, ValueError) as exc:
-        raise ApiError(422, f"{what}: {exc}") from None
+        built: T = _adapter(factory).validate_python(body)
+    except ValidationError as exc:
+        error = errors_from_pydantic(exc)
+        raise ApiError(422, f"{what}: {error.message}", errors=error.errors) from None
+    return built
+
+
+API_ROUTES = (
+    ("POST", "/v1/search", "search (also /v1beta/search and /alpha/search)"),
+    ("POST", "/v1/tasks/runs", "create a task run (202)"),
+    ("GET", "/v1/tasks/runs/{run_id}", "a run's status"),
+    ("GET", "/v1/tasks/runs/{run_id}/input", "the input a run was created with"),
+    ("GET", "/v1/tasks/runs/{run_id}/result", "long poll for the result (?timeout=seconds, 408 while running)"),
+    ("GET", "/v1/tasks/runs/{run_id}/events", "a run's event stream (SSE; also under /v1beta)"),
+    ("POST", "/v1/tasks/groups", "create a task group (also under /v1beta)"),
+    ("GET", "/v1/tasks/groups/{id}", "a group's status"),
+    ("POST", "/v1/tasks/groups/{id}/runs", "add runs to a group"),
+    ("GET", "/v1/tasks/groups/{id}/runs", "a group's runs (SSE snapshot)"),
+    ("GET", "/v1/tasks/groups/{id}/events", "a group's event stream (SSE)"),
+    ("GET", "/v1/tasks/groups/{id}/runs/{run_id}", "one run of a group"),
+)
+CONTROL_ROUTES = (
+    ("GET", "/_emulator/health", "is it up"),
+    ("POST", "/_emulator/reset", "forget runs, groups, scripts, faults, the request log"),
+    ("POST", "/_emulator/scripts", "script an answer: {input, content | error, basis, processor, times}"),
+    ("GET, POST, DELETE", "/_emulator/faults", "list, add ({route, status, ...}), clear faults"),
+    ("POST", "/_emulator/schedule", "{queued, running}: seconds for runs created from now on"),
+    ("GET", "/_emulator/runs", "every run with its input"),
+    ("POST", "/_emulator/runs/{run_id}/complete", "finish a run now"),
+    ("POST", "/_emulator/runs/{run_id}/fail", "fail a run now ({message})"),
+    ("GET", "/_emulator/requests", "the request log (keys redacted)"),
+)
+
+
+def _rows(routes: tuple[tuple[str, str, str], ...]) -> str:
+    return "\n".join(
+        f"<tr><td>{escape(m)}</td><td><code>{escape(p)}</code></td><td>{escape(d)}</td></tr>" for m, p, d in routes
+    )
+
+
+LANDING_PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Parallel API emulator</title></head>
+<body>
+<h1>Parallel API emulator</h1>
+<p>An offline stand-in for the Parallel web research API (parallel-integrations): search answers from a local
+corpus, task runs and task groups follow the API's wire format. Point <code>PARALLEL_BASE_URL</code> here; any
+non-empty <code>x-api-key</code> is accepted unless the emulator was started with one.</p>
+<h2>API routes (need <code>x-api-key</code>)</h2>
+<table>{_rows(API_ROUTES)}</table>
+<h2>Control routes</h2>
+<table>{_rows(CONTROL_ROUTES)}</table>
+</body></html>
+"""
+"""What ``GET /`` answers: what this server is, and its routes."""
+
+
+def landing_route() -> Route:
+    """``GET /``: a short page saying what this server is and listing its routes."""
+
+    async def landing(request: Request) -> Response:
+        return HTMLResponse(LANDING_PAGE)
+
+    return Route("/", landing, methods=["GET"])
 
 
 def control_routes(ctx: Context) -> list[Route]:
@@ -63,20 +133,20 @@ def control_routes(ctx: Context) -> list[Route]:
 
     @endpoint()
     async def add_script(request: Request) -> Response:
-        engine.add_script(_build(Script, await json_body(request), "script"))
+        engine.add_script(_build(Script, await json_body(request, empty={}), "script"))
         return json_response(_OK)
 
     @endpoint()
     async def faults(request: Request) -> Response:
         if request.method == "POST":
-            ctx.faults.add(_build(Fault, await json_body(request), "fault"))
+            ctx.faults.add(_build(Fault, await json_body(request, empty={}), "fault"))
         elif request.method == "DELETE":
             ctx.faults.clear()
         return json_response({"faults": [f.to_dict() for f in ctx.faults.pending()]})
 
     @endpoint()
     async def schedule(request: Request) -> Response:
-        engine.set_schedule(_build(Schedule, await json_body(request), "schedule"))
+        engine.set_schedule(_build(Schedule, await json_body(request, empty={}), "schedule"))
         return json_response(_OK)
 
     async def runs(request: Request) -> Response:

@@ -41,9 +41,7 @@ class RunningEmulator:
     """A served emulator: its ``base_url`` and the controls a test needs. Every method is thread-safe and acts
     at once on the running server."""
 
-    def __init__(
-        self, app: EmulatorApp, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket
-    ) -> None:
+    def __init__(self, app: EmulatorApp, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket) -> None:
         self.app = app
         self._server = server
         self._thread = thread
@@ -186,17 +184,35 @@ def serve(
     state_path: str | os.PathLike[str] | None = None,
     api_key: str | None = None,
     log_level: str = "warning",
+    allow_remote: bool = False,
     **app_options: Any,
 ) -> Iterator[RunningEmulator]:
     """Serve a new emulator on ``host`` (loopback) at ``port`` (0: a free one) in a background thread; yield
     its :class:`RunningEmulator` once it accepts connections; stop it on exit.
 
-    ``corpus``, ``schedule``, ``state_path``, ``api_key`` and ``app_options`` (``keepalive``, ...) go to
-    :func:`~.app.create_app`. Raises ``RuntimeError`` when the server does not start within 10 s.
+    ``corpus``, ``schedule``, ``state_path``, ``api_key`` and ``app_options`` (``keepalive``,
+    ``log_requests``, ``max_body_bytes``...) go to :func:`~.app.create_app`. A ``host`` beyond loopback needs
+    ``allow_remote=True`` and an ``api_key`` (``ValueError`` otherwise); every route then requires the key, and
+    a warning goes to stderr. Raises ``OSError`` when the port cannot be bound and ``RuntimeError`` when the
+    server does not start within 10 s.
     """
-    from .app import create_app
+    import sys
 
-    app = create_app(corpus=corpus, schedule=schedule, state_path=state_path, api_key=api_key, **app_options)
+    from .app import create_app
+    from .guard import check_exposure, is_loopback, remote_warning
+
+    check_exposure(host, allow_remote=allow_remote, api_key=api_key)
+    remote = not is_loopback(host)
+    if remote:
+        print(remote_warning(host), file=sys.stderr, flush=True)
+    app = create_app(
+        corpus=corpus,
+        schedule=schedule,
+        state_path=state_path,
+        api_key=api_key,
+        protect_all_routes=remote or bool(app_options.pop("protect_all_routes", False)),
+        **app_options,
+    )
     emulator = start(app, bind_socket(host, port), log_level)
     try:
         yield emulator
@@ -207,9 +223,7 @@ def serve(
 def start(app: EmulatorApp, sock: socket.socket, log_level: str = "warning") -> RunningEmulator:
     """Serve ``app`` on the listening ``sock`` in a daemon thread; return once it accepts connections."""
     server = uvicorn_server(app, log_level)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="parallel-emulator", daemon=True
-    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="parallel-emulator", daemon=True)
     thread.start()
     deadline = time.monotonic() + _START_TIMEOUT
     while not server.started:
@@ -219,4 +233,3 @@ def start(app: EmulatorApp, sock: socket.socket, log_level: str = "warning") -> 
             raise RuntimeError("the Parallel API emulator did not start (see the log above)")
         time.sleep(0.002)
     return RunningEmulator(app, server, thread, sock)
-

@@ -1,5 +1,6 @@
 """A log of the requests the emulator received, so a test can count attempts (retries, duplicates) and look at
-the headers a client sent. The ``x-api-key`` value is never kept."""
+the headers a client sent. Credentials are never kept: ``x-api-key``, ``Authorization`` (its scheme kept:
+``Bearer <redacted>``), ``Proxy-Authorization`` and ``Cookie`` values are replaced."""
 
 from __future__ import annotations
 
@@ -45,9 +46,7 @@ class RequestLog:
         """The logged requests, optionally only those with this method and/or exact path."""
         with self._lock:
             found = list(self._records)
-        return [
-            r for r in found if (method is None or r.method == method.upper()) and (path is None or r.path == path)
-        ]
+        return [r for r in found if (method is None or r.method == method.upper()) and (path is None or r.path == path)]
 
     def clear(self) -> None:
         """Forget every logged request."""
@@ -55,10 +54,19 @@ class RequestLog:
             self._records.clear()
 
 
+REDACTED = "<redacted>"
+_SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"})
+
+
 def redact(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    """ASGI headers as a dict with lowercase names, the API key replaced."""
+    """ASGI headers as a dict with lowercase names, credentials replaced (an ``Authorization`` scheme such as
+    ``Bearer`` is kept, so a test can still see which kind was sent)."""
     result: dict[str, str] = {}
     for raw_name, raw_value in headers:
         name = raw_name.decode("latin-1").lower()
-        result[name] = "<redacted>" if name == "x-api-key" else raw_value.decode("latin-1")
+        value = raw_value.decode("latin-1")
+        if name in _SECRET_HEADERS:
+            scheme, _, credentials = value.strip().partition(" ")
+            value = f"{scheme} {REDACTED}" if name.endswith("authorization") and credentials else REDACTED
+        result[name] = value
     return result

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from .._errors import ParallelValidationError
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "ApiError",
     "Loc",
     "error_body",
@@ -101,17 +102,65 @@ def errors_from_pydantic(exc: ValidationError, prefix: Sequence[str | int] = ("b
     return ApiError(422, f"{where}: {first['msg']}", errors=errors)
 
 
+MAX_JSON_DEPTH = 100
+"""How deeply a request body may nest (the API's own schemas stay far below; Python's recursion does not)."""
+
+
 def parse_json(body: bytes, *, empty: Any = None) -> Any:
-    """The request body as JSON; ``empty`` when there is no body; a 422 when it is not JSON."""
+    """The request body as JSON; ``empty`` when there is no body; a 422 when it is not JSON, nests deeper than
+    :data:`MAX_JSON_DEPTH`, or holds a string that is not valid Unicode (a lone surrogate such as ``"\\ud800"``,
+    which no answer could be written with)."""
     if not body.strip():
         if empty is None:
             raise ApiError(422, "body: a JSON body is required", errors=[_body_error("Field required", "missing")])
         return empty
     try:
-        return json.loads(body)
+        value = json.loads(body)
+    except RecursionError:
+        value = None
+        _too_deep(["body"])
     except ValueError as exc:
         error = _body_error("JSON decode error", "json_invalid")
         raise ApiError(422, f"body: invalid JSON ({exc})", errors=[error]) from None
+    _check_value(value)
+    return value
+
+
+def _too_deep(loc: Loc) -> None:
+    message = f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
+    raise ApiError(
+        422,
+        f"{'.'.join(map(str, loc[1:])) or 'body'}: {message}",
+        errors=[{"loc": loc, "msg": message, "type": "json_too_deep"}],
+    )
+
+
+def _check_value(value: Any) -> None:
+    """Depth and Unicode, walked without recursion (the value may be deep)."""
+    stack: list[tuple[Any, Loc]] = [(value, ["body"])]
+    while stack:
+        node, loc = stack.pop()
+        if len(loc) > MAX_JSON_DEPTH + 1:
+            _too_deep(loc[:4])
+        if isinstance(node, str):
+            _check_text(node, loc)
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                _check_text(key, [*loc, key])
+                stack.append((item, [*loc, key]))
+        elif isinstance(node, list):
+            stack.extend((item, [*loc, index]) for index, item in enumerate(node))
+
+
+def _check_text(text: str, loc: Loc) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        where = ".".join(map(str, loc[1:])) or "body"
+        message = f"String holds a lone surrogate (\\u{ord(text[exc.start]):04x}), which is not valid Unicode"
+        raise ApiError(
+            422, f"{where}: {message}", errors=[{"loc": loc, "msg": message, "type": "string_unicode"}]
+        ) from None
 
 
 def _body_error(msg: str, kind: str) -> dict[str, Any]:

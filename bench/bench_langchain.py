@@ -1,0 +1,326 @@
+"""The LangChain adapter's costs: per-call overhead over the bare client, import time, and requests per batch.
+
+Run: ``.venv/bin/python bench/bench_langchain.py [--calls N] [--warmup W] [--rounds R] [--import-runs N]
+[--batch-size N] [--skip calls,import,batch]``
+
+1. **Per call** (targets: within 1.3x of the bare client). Against the local server of ``bench_client.py`` (the same
+   47 KB answer, 10 results, in its own process), interleaved rounds: ``ParallelClient.search`` and, on the same
+   client, ``ParallelSearchRetriever.invoke`` (10 ``Document`` objects), ``ParallelSearchTool.invoke`` with plain
+   args (numbered text within the budget) and with a ``ToolCall`` (a ``ToolMessage`` with the artifact); then
+   the async twins. Printed: median, p90, CPU per call, and each median as a ratio of the bare client's; then what
+   LangChain's ``BaseTool.invoke`` and ``BaseRetriever.invoke`` cost on their own (a tool and a retriever that do
+   nothing), which is the part of the overhead this package does not control.
+2. **Import** (target: within 10%). Fresh processes, cases taking turns, medians: ``import
+   parallel_integrations.langchain`` next to ``import parallel_integrations`` plus the langchain_core modules the
+   adapter builds on (the floor any adapter pays), and next to the interpreter alone.
+3. **Batch requests**: ``ParallelTaskRunnable.batch`` of N inputs (default 1,000) against the emulator, requests
+   counted by route from its request log (the suite asserts the count; here it is shown with the wall time).
+
+4. **Side by side** (``--compare``): ``langchain-parallel`` 0.5.0, in its own virtualenv under
+   ``~/.cache/parallel-integrations-bench/`` (made on first use: it pins its own versions), against the same
+   server: its retriever and search tool (both on ``/v1/search``) and its SDK's ``search``, next to ours.
+
+Figures only: nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from _server import BenchServer
+from _timing import median_us
+from bench_client import API_KEY, OBJECTIVE, Figures, print_table, run_async, run_sync
+
+from parallel_integrations import AsyncParallelClient, ParallelClient
+
+HERE = Path(__file__).resolve().parent
+
+LANGCHAIN_FLOOR = (
+    "import parallel_integrations, langchain_core.callbacks, langchain_core.documents, langchain_core.retrievers, "
+    "langchain_core.tools, langchain_core.runnables, langchain_core.runnables.config, langchain_core.prompt_values, "
+    "langchain_core.utils, langchain_core.messages"
+)
+IMPORT_CASES = {
+    "a. python -c pass": "pass",
+    "b. parallel_integrations + the langchain_core modules used": LANGCHAIN_FLOOR,
+    "c. import parallel_integrations.langchain": "import parallel_integrations.langchain",
+}
+
+
+def _as_results(value: Any) -> dict[str, Any]:
+    # bench_client checks that each contender really got 10 results; give it something to count
+    if isinstance(value, list):
+        return {"results": value}
+    text = value if isinstance(value, str) else value.content
+    return {"results": [line for line in text.splitlines() if line.startswith("[")]}
+
+
+def _call(number: int) -> dict[str, Any]:
+    return {"type": "tool_call", "id": f"c{number}", "name": "parallel_search", "args": {"objective": OBJECTIVE}}
+
+
+def sync_contenders(url: str) -> tuple[dict[str, Callable[[], Any]], ParallelClient]:
+    from parallel_integrations.langchain import ParallelSearchRetriever, ParallelSearchTool
+
+    client = ParallelClient(API_KEY, base_url=url)
+    retriever = ParallelSearchRetriever(client=client, k=10, processor="base")
+    tool = ParallelSearchTool(client=client, max_results=10, processor="base", max_chars=100_000)
+    return {
+        "a. ParallelClient.search": lambda: client.search(OBJECTIVE, processor="base", max_results=10),
+        "b. ParallelSearchRetriever.invoke": lambda: _as_results(retriever.invoke(OBJECTIVE)),
+        "c. ParallelSearchTool.invoke(args) -> text": lambda: _as_results(tool.invoke({"objective": OBJECTIVE})),
+        "d. ParallelSearchTool.invoke(ToolCall)": lambda: _as_results(tool.invoke(_call(1))),
+    }, client
+
+
+async def async_section(url: str, server: BenchServer, calls: int, warmup: int, rounds: int) -> list[Figures]:
+    from parallel_integrations.langchain import ParallelSearchRetriever, ParallelSearchTool
+
+    client = AsyncParallelClient(API_KEY, base_url=url)
+    retriever = ParallelSearchRetriever(async_client=client, k=10, processor="base")
+    tool = ParallelSearchTool(async_client=client, max_results=10, processor="base", max_chars=100_000)
+
+    async def bare() -> Any:
+        return await client.search(OBJECTIVE, processor="base", max_results=10)
+
+    async def retrieve() -> Any:
+        return _as_results(await retriever.ainvoke(OBJECTIVE))
+
+    async def text() -> Any:
+        return _as_results(await tool.ainvoke({"objective": OBJECTIVE}))
+
+    async def message() -> Any:
+        return _as_results(await tool.ainvoke(_call(2)))
+
+    contenders: dict[str, Callable[[], Awaitable[Any]]] = {
+        "a. AsyncParallelClient.search": bare,
+        "b. ParallelSearchRetriever.ainvoke": retrieve,
+        "c. ParallelSearchTool.ainvoke(args) -> text": text,
+        "d. ParallelSearchTool.ainvoke(ToolCall)": message,
+    }
+    try:
+        return await run_async(server, contenders, calls, warmup, rounds)
+    finally:
+        await client.aclose()
+
+
+def print_ratios(figures: list[Figures]) -> None:
+    base = figures[0]
+    print(f"  median as a ratio of {base.name} (target: at most 1.30):")
+    for fig in figures[1:]:
+        ratio = fig.median_us / base.median_us
+        print(f"    {fig.name:<46} {ratio:>6.2f}x  {'within' if ratio <= 1.3 else 'OVER'}")
+
+
+def framework_floor(calls: int) -> None:
+    """What LangChain itself costs per call: a tool and a retriever that do nothing, same schema, no HTTP."""
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+    from langchain_core.tools import BaseTool
+
+    from parallel_integrations.langchain.tools import ParallelSearchInput
+
+    class NoOpTool(BaseTool):
+        name: str = "parallel_search"
+        description: str = "does nothing"
+        args_schema: Any = ParallelSearchInput
+        response_format: Any = "content_and_artifact"
+
+        def _run(self, objective: str, search_queries: list[str] | None = None, run_manager: Any = None) -> Any:
+            return "text", None
+
+    class NoOpRetriever(BaseRetriever):
+        def _get_relevant_documents(self, query: str, *, run_manager: Any) -> list[Document]:
+            return []
+
+    tool, retriever = NoOpTool(), NoOpRetriever()
+    cases = {
+        "BaseTool.invoke(args), _run does nothing": lambda: tool.invoke({"objective": OBJECTIVE}),
+        "BaseTool.invoke(ToolCall), _run does nothing": lambda: tool.invoke(_call(3)),
+        "BaseRetriever.invoke, returns []": lambda: retriever.invoke(OBJECTIVE),
+    }
+    print("\n  LangChain's own cost per call (no HTTP, nothing done; median µs):")
+    for name, case in cases.items():
+        print(f"    {name:<46} {median_us(case, calls, 200):>8.1f}")
+
+
+def per_call(calls: int, warmup: int, rounds: int) -> None:
+    with BenchServer("threading") as server:
+        contenders, client = sync_contenders(server.url)
+        try:
+            sync = run_sync(server, contenders, calls, warmup, rounds)
+        finally:
+            client.close()
+        print_table("1. per call, sync (same client, same server)", sync)
+        print_ratios(sync)
+        asynchronous = asyncio.run(async_section(server.url, server, calls, warmup, rounds))
+        print_table("1. per call, async sequential awaits", asynchronous)
+        print_ratios(asynchronous)
+    framework_floor(calls)
+
+
+def _environment() -> dict[str, str]:
+    skip = ("PARALLEL_", "PYTHONPROFILEIMPORTTIME", "PYTHONSTARTUP")
+    return {k: v for k, v in os.environ.items() if not k.startswith(skip)}
+
+
+def imports(runs: int) -> None:
+    env = _environment()
+    samples: dict[str, list[float]] = {name: [] for name in IMPORT_CASES}
+    for turn in range(runs + 1):  # the first turn warms the caches and is dropped
+        for name, code in IMPORT_CASES.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=env, check=True)
+            if turn:
+                samples[name].append((time.perf_counter() - start) * 1000)
+    print(f"\n2. import, fresh process, {runs} runs per case (median, min, max in ms)")
+    for name, values in samples.items():
+        print(f"  {name:<58} {statistics.median(values):>7.1f} {min(values):>7.1f} {max(values):>7.1f}")
+    names = list(IMPORT_CASES)
+    floor, ours, bare = (samples[n] for n in (names[1], names[2], names[0]))
+    over = statistics.median(o - f for o, f in zip(ours, floor, strict=True))
+    over_ratio = statistics.median(ours) / statistics.median(floor)
+    print(
+        f"  c - b (the adapter's own modules), median of per-turn differences: {over:+.1f} ms; "
+        f"c / b = {over_ratio:.3f} ({'within' if over_ratio <= 1.10 else 'OVER'} 1.10)"
+    )
+    whole = statistics.median(ours) - statistics.median(bare)
+    print(f"  c - a (everything the import costs a program): {whole:+.1f} ms")
+
+
+def batch_requests(size: int) -> None:
+    from parallel_integrations.emulator import Schedule, serve
+    from parallel_integrations.langchain import ParallelTaskRunnable
+
+    with serve() as emulator:
+        emulator.set_schedule(Schedule(queued=0.01, running=0.05))
+        runnable = ParallelTaskRunnable(api_key="bench", base_url=emulator.base_url, output="one sentence")
+        start = time.perf_counter()
+        answers = runnable.batch([f"question number {i}" for i in range(size)], return_exceptions=True)
+        elapsed = time.perf_counter() - start
+        failures = sum(isinstance(a, Exception) for a in answers)
+        routes = Counter(_route(r.method, r.path) for r in emulator.requests())
+    print(f"\n3. ParallelTaskRunnable.batch of {size:,} inputs on the emulator: {elapsed:.1f} s, {failures} failures")
+    print(f"  {sum(routes.values())} requests in all:")
+    for route, count in routes.most_common():
+        print(f"    {count:>5}  {route}")
+
+
+def _route(method: str, path: str) -> str:
+    parts = ["{id}" if part.startswith(("trun_", "tgrp_")) else part for part in path.split("/")]
+    return f"{method} {'/'.join(parts)}"
+
+
+# --- 4. side by side with langchain-parallel ---------------------------------------------------------------------
+
+OTHER = "langchain-parallel==0.5.0"
+OTHER_VENV = Path.home() / ".cache" / "parallel-integrations-bench" / "langchain-parallel-0.5.0"
+
+# Runs in the other package's own virtualenv (it pins its own parallel-web); prints medians in µs as JSON.
+OTHER_SCRIPT = """
+import json, sys
+sys.path.insert(0, sys.argv[5])
+from _timing import median_us
+from langchain_parallel import ParallelSearchRetriever, ParallelWebSearchTool
+from parallel import Parallel
+url, calls, warmup, objective = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+sdk = Parallel(api_key="bench-key", base_url=url)
+retriever = ParallelSearchRetriever(api_key="bench-key", base_url=url, max_results=10, objective=objective)
+tool = ParallelWebSearchTool(api_key="bench-key", base_url=url)
+args = {"objective": objective, "search_queries": [objective], "max_results": 10}
+cases = {
+    "SDK Parallel.search (its floor)": lambda: sdk.search(objective=objective, search_queries=[objective],
+                                                          advanced_settings={"max_results": 10}),
+    "ParallelSearchRetriever.invoke": lambda: retriever.invoke(objective),
+    "ParallelWebSearchTool.invoke(args)": lambda: tool.invoke(args),
+}
+assert len(retriever.invoke(objective)) == 10
+print(json.dumps({name: median_us(case, calls, warmup) for name, case in cases.items()}))
+"""
+
+
+def other_python() -> Path:
+    """The other package's interpreter, its virtualenv made on first use (it pins versions of its own)."""
+    python = OTHER_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"  creating {OTHER_VENV} and installing {OTHER} (once)...")
+        subprocess.run([sys.executable, "-m", "venv", str(OTHER_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", OTHER], check=True, stderr=subprocess.DEVNULL)
+    return python
+
+
+def side_by_side(calls: int, warmup: int) -> None:
+    from parallel_integrations.langchain import ParallelSearchRetriever, ParallelSearchTool
+
+    python = other_python()
+    with BenchServer("threading") as server:
+        client = ParallelClient(API_KEY, base_url=server.url)
+        retriever = ParallelSearchRetriever(client=client, k=10)
+        tool = ParallelSearchTool(client=client, max_results=10, max_chars=100_000)
+        ours: dict[str, Callable[[], Any]] = {
+            "ParallelClient.search (our floor)": lambda: client.search(OBJECTIVE, max_results=10),
+            "ParallelSearchRetriever.invoke": lambda: retriever.invoke(OBJECTIVE),
+            "ParallelSearchTool.invoke(args)": lambda: tool.invoke({"objective": OBJECTIVE}),
+        }
+        mine: dict[str, list[float]] = {name: [] for name in ours}
+        theirs: dict[str, list[float]] = {}
+        for _ in range(2):  # take turns, so drift on the shared machine hits both
+            for name, case in ours.items():
+                mine[name].append(median_us(case, calls, warmup))
+            done = subprocess.run(
+                [str(python), "-c", OTHER_SCRIPT, server.url, str(calls), str(warmup), OBJECTIVE, str(HERE)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            for name, value in json.loads(done.stdout).items():
+                theirs.setdefault(name, []).append(value)
+        client.close()
+    print(f"\n4. side by side with {OTHER} (its own venv), same server, {calls} calls x 2 turns, median µs per call")
+    for label, figures in (("parallel-integrations", mine), (OTHER, theirs)):
+        print(f"  {label}")
+        for name, values in figures.items():
+            print(f"    {name:<46} {statistics.median(values):>8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=2000, help="timed calls per contender (default 2000)")
+    parser.add_argument("--warmup", type=int, default=200, help="untimed calls per contender first (default 200)")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds the calls are split over")
+    parser.add_argument("--import-runs", type=int, default=15, help="fresh processes per import case (default 15)")
+    parser.add_argument("--batch-size", type=int, default=1000, help="inputs of the batch (default 1000)")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: calls, import, batch")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help=f"also run {OTHER} side by side (installs it once in {OTHER_VENV})",
+    )
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+
+    print(f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    if "calls" not in skip:
+        per_call(args.calls, args.warmup, args.rounds)
+    if "import" not in skip:
+        imports(args.import_runs)
+    if "batch" not in skip:
+        batch_requests(args.batch_size)
+    if args.compare:
+        side_by_side(max(200, args.calls // 4), max(20, args.warmup // 4))
+
+
+if __name__ == "__main__":
+    main()
