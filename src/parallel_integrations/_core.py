@@ -286,33 +286,19 @@ class Core:
                     logger.info("pacing: %s %s waits %.2f s for the rate limit", request.method, request.url.path, wait)
                     yield Sleep(wait)
             started = clock() if debug else 0.0
-            failure: ParallelError
+            failure: ParallelError | None = None
             try:
                 answer = yield Send(request, stream=stream, deadline=deadline)
             except APIConnectionError as exc:
-                if debug:
-                    elapsed = clock() - started
-                    logger.debug(
-                        "%s %s -> %s (attempt %d, %.3f s)",
-                        request.method,
-                        request.url.path,
-                        type(exc).__name__,
-                        attempt + 1,
-                        elapsed,
-                    )
                 failure = exc
-            else:
+            if debug:
+                outcome = type(failure).__name__ if failure else (answer.response if stream else answer).status_code
+                elapsed = clock() - started
+                logger.debug(
+                    "%s %s -> %s (attempt %d, %.3f s)", request.method, request.url.path, outcome, attempt + 1, elapsed
+                )
+            if failure is None:
                 response = answer.response if stream else answer
-                if debug:
-                    elapsed = clock() - started
-                    logger.debug(
-                        "%s %s -> %d (attempt %d, %.3f s)",
-                        request.method,
-                        request.url.path,
-                        response.status_code,
-                        attempt + 1,
-                        elapsed,
-                    )
                 if response.is_success:
                     return answer
                 failure = self.status_error(response)
