@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from langchain_core.load import dumps
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 import parallel_integrations
 from parallel_integrations import AsyncParallelClient, ParallelClient, ParallelError
@@ -199,7 +199,7 @@ def test_the_key_is_in_no_llama_index_event_or_dump(keyed: RunningEmulator) -> N
     )
 
     class Keep(BaseEventHandler):
-        seen: list[str] = []
+        seen: list[str] = Field(default_factory=list)
 
         def handle(self, event: BaseEvent, **kwargs: Any) -> None:
             self.seen += [repr(event), event.model_dump_json()]

@@ -1,0 +1,140 @@
+"""Property-based: any value in any argument of a public request is either sent correctly (the emulator answers
+2xx) or refused before sending with a ``ParallelValidationError`` naming that argument. Never a ``KeyError`` or
+``TypeError`` from inside, never a request the emulator has to reject with 422.
+
+Values are drawn from every JSON-ish type plus the edges of each argument's rules (empty, one past the limit,
+lone surrogates, NaN, ``bool`` where an ``int`` goes), so the examples are few (see ``conftest.py``) but mean."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from parallel_integrations import APIStatusError, ParallelClient, ParallelValidationError
+from parallel_integrations.emulator.server import RunningEmulator
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.sampled_from(["", " ", "\ud800", "x" * 201, "x" * 5001, "base", "lite", "core", "pro", "ultra", "bogus"]),
+    st.binary(max_size=8),
+)
+_anything = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=7), st.dictionaries(st.text(max_size=12), inner, max_size=5), st.tuples(inner)
+    ),
+    max_leaves=8,
+)
+_texts = st.one_of(st.text(min_size=1, max_size=60), st.sampled_from(["", "\ud800", "x" * 201, "y" * 5001]))
+
+
+def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """An argument's plausible values half the time, anything at all the other half."""
+    return st.one_of(strategy, _anything)
+
+
+SEARCH_ARGS = st.fixed_dictionaries(
+    {},
+    optional={
+        "objective": _maybe(_texts),
+        "search_queries": _maybe(st.lists(_texts, max_size=7)),
+        "processor": _maybe(st.sampled_from(["base", "pro"])),
+        "max_results": _maybe(st.integers(min_value=-2, max_value=45)),
+        "max_chars_per_result": _maybe(st.integers(min_value=-5, max_value=40_000)),
+        "source_policy": _maybe(
+            st.fixed_dictionaries(
+                {}, optional={"include_domains": st.lists(_texts, max_size=3), "exclude_domains": st.lists(_texts)}
+            )
+        ),
+    },
+)
+
+CREATE_ARGS = st.fixed_dictionaries(
+    {
+        "input": _maybe(st.one_of(_texts, st.dictionaries(st.text(min_size=1, max_size=8), _texts, max_size=3))),
+        "processor": _maybe(st.sampled_from(["lite", "base", "core"])),
+    },
+    optional={
+        "metadata": _maybe(st.dictionaries(st.text(max_size=20), st.one_of(_texts, st.integers(), st.booleans()))),
+        "enable_events": _maybe(st.booleans()),
+        "betas": _maybe(st.lists(st.sampled_from(["events-sse-2025-07-24", "mcp-server-2025-07-17", ""]))),
+        "source_policy": _maybe(st.fixed_dictionaries({}, optional={"include_domains": st.lists(_texts)})),
+        "task_spec": _maybe(
+            st.fixed_dictionaries(
+                {}, optional={"output_schema": st.one_of(_texts, st.just({"type": "text"}), _anything)}
+            )
+        ),
+    },
+)
+
+
+def _refused_or_sent(
+    emulator: RunningEmulator, method: Callable[..., object], arguments: Mapping[str, Any], path: str
+) -> None:
+    """The one property: refused naming one of the method's arguments and nothing sent, or sent and answered 2xx."""
+    parameters = set(inspect.signature(method).parameters)
+    before = len(emulator.requests())
+    try:
+        method(**arguments)
+    except ParallelValidationError as error:
+        named = error.field.split(".")[0].split("[")[0]
+        assert named in parameters, f"{error} does not name one of {sorted(parameters)}"
+        assert len(emulator.requests()) == before, "refused, yet a request was sent"
+        return
+    except APIStatusError as error:
+        pytest.fail(f"sent, and the server refused it with {error.status_code}: {error} (arguments: {arguments!r})")
+    answered = [record.status for record in emulator.requests() if record.path.startswith(path)][-1]
+    assert answered is not None
+    assert 200 <= answered < 300, f"sent and answered {answered}"
+
+
+@given(arguments=SEARCH_ARGS)
+def test_any_search_arguments_are_sent_correctly_or_refused_naming_the_field(
+    parallel_client: ParallelClient, emulator: RunningEmulator, arguments: dict[str, Any]
+) -> None:
+    _refused_or_sent(emulator, parallel_client.search, arguments, "/alpha/search")
+
+
+@given(arguments=CREATE_ARGS)
+def test_any_task_run_arguments_are_sent_correctly_or_refused_naming_the_field(
+    parallel_client: ParallelClient, emulator: RunningEmulator, arguments: dict[str, Any]
+) -> None:
+    _refused_or_sent(emulator, parallel_client.task_runs.create, arguments, "/v1/tasks/runs")
+
+
+@given(runs=st.lists(CREATE_ARGS, min_size=1, max_size=4), spec=_maybe(st.none()))
+def test_any_add_runs_inputs_are_sent_correctly_or_refused_naming_the_field(
+    parallel_client: ParallelClient, emulator: RunningEmulator, runs: list[dict[str, Any]], spec: Any
+) -> None:
+    group = parallel_client.task_groups.create()
+    arguments = {"taskgroup_id": group.taskgroup_id, "inputs": runs, "default_task_spec": spec}
+    _refused_or_sent(
+        emulator, parallel_client.task_groups.add_runs, arguments, f"/v1beta/tasks/groups/{group.taskgroup_id}/runs"
+    )
+
+
+@given(options=st.fixed_dictionaries({}, optional={"timeout": _anything, "max_retries": _anything}))
+def test_any_client_settings_build_a_working_client_or_are_refused_naming_the_setting(
+    emulator: RunningEmulator, options: dict[str, Any]
+) -> None:
+    try:
+        client = ParallelClient(**options)
+    except ParallelValidationError as error:
+        assert error.field in options
+        return
+    with client:
+        timeout, retries = options.get("timeout", 600), options.get("max_retries", 2)
+        assert isinstance(retries, int)
+        assert not isinstance(retries, bool)
+        assert retries >= 0
+        assert timeout is None or (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0)
