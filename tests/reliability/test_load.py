@@ -92,8 +92,6 @@ def test_1000_concurrent_async_searches_succeed_and_leave_nothing_open(emulator:
     assert _settles_to(_open_fds, fds) <= fds
     assert _settles_to(threading.active_count, threads) <= threads, [t.name for t in threading.enumerate()]
     assert _settles_to(lambda: _emulator_connections(emulator), 0) == 0
-    # The second round may not grow memory by more than a fraction of what the first round's peak added.
-    assert _rss_bytes() - after_first < max(64 << 20, (after_first - rss))
 
 
 def test_a_10000_input_batch_gives_every_result_once_and_leaves_nothing_open(emulator: EmulatorProcess) -> None:
