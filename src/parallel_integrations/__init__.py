@@ -5,10 +5,11 @@
 offline. Importing this package imports neither framework.
 """
 
-from ._batch import BatchItem, BatchProgress
+from ._batch_items import BatchItem, BatchProgress
 from ._client import AsyncParallelClient, ParallelClient
 from ._errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -43,7 +44,9 @@ from ._models import (
     JsonSchema,
     McpServer,
     McpToolCall,
+    ParsedTaskRunJsonOutput,
     ParsedTaskRunResult,
+    ParsedTaskRunTextOutput,
     RunStatus,
     SearchResponse,
     SearchResult,
@@ -73,6 +76,7 @@ from ._webhooks import WebhookReplayGuard, sign_webhook, verify_webhook
 
 __all__ = [
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "APIWarning",
@@ -100,7 +104,9 @@ __all__ = [
     "ParallelClient",
     "ParallelError",
     "ParallelValidationError",
+    "ParsedTaskRunJsonOutput",
     "ParsedTaskRunResult",
+    "ParsedTaskRunTextOutput",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTimeoutError",
