@@ -54,12 +54,17 @@ def test_a_429_burst_longer_than_the_retries_raises_rate_limit_error_after_max_r
     assert statuses(emulator, "POST", "/alpha/search") == [429, 429, 429]
 
 
-def test_a_retry_after_beyond_a_minute_is_not_obeyed_the_wait_stays_bounded(emulator: RunningEmulator) -> None:
-    emulator.add_fault(Fault.error(SEARCH, 429, times=1, retry_after=3600))
+@pytest.mark.parametrize(("asked", "cap"), [(3600, None), (2, 0.5)])
+def test_a_retry_after_over_the_callers_cap_is_not_waited_out_but_raised_at_once_with_the_value(
+    emulator: RunningEmulator, asked: float, cap: float | None
+) -> None:
+    emulator.add_fault(Fault.error(SEARCH, 429, times=1, retry_after=asked))
     started = time.monotonic()
-    with ParallelClient(max_retries=1) as client:
-        assert client.search("decorators").results
-    assert time.monotonic() - started < 60  # the client's own backoff (at most 8 s), not the hour asked for
+    with ParallelClient(max_retries=3, max_retry_after=cap) as client, pytest.raises(RateLimitError) as info:
+        client.search("decorators")
+    assert time.monotonic() - started < 20  # not the hour (or the 2 s) asked for
+    assert info.value.retry_after == asked  # the server's value, for the caller to schedule a later attempt
+    assert statuses(emulator, "POST", "/alpha/search") == [429]
 
 
 def test_no_retries_means_no_wait(emulator: RunningEmulator) -> None:

@@ -17,7 +17,9 @@ from parallel_integrations import (
     AutoSchema,
     JsonSchema,
     OutputValidationError,
+    ParsedTaskRunJsonOutput,
     ParsedTaskRunResult,
+    ParsedTaskRunTextOutput,
     SchemaError,
     TaskRunResult,
     TaskSpec,
@@ -85,7 +87,10 @@ def parse_result(result: TaskRunResult, output: Any) -> TaskRunResult:
             errors=errors,
             result=result,
         ) from exc
-    return ParsedTaskRunResult(run=result.run, output=result.output, parsed=parsed)
+    # The parsed instance lives on the output (``result.output.parsed``), which must be of the parsed kind.
+    kind = ParsedTaskRunJsonOutput if result.output.type == "json" else ParsedTaskRunTextOutput
+    output_with_parsed = kind.model_validate({**result.output.model_dump(), "parsed": parsed})
+    return ParsedTaskRunResult(run=result.run, output=output_with_parsed)
 
 
 def _validate(cls: type[BaseModel], data: Any) -> BaseModel:
