@@ -88,7 +88,9 @@ def parse_result(result: TaskRunResult, output: Any) -> TaskRunResult:
             result=result,
         ) from exc
     # The parsed instance lives on the output (``result.output.parsed``), which must be of the parsed kind.
-    kind = ParsedTaskRunJsonOutput if result.output.type == "json" else ParsedTaskRunTextOutput
+    kind: type[ParsedTaskRunJsonOutput[Any] | ParsedTaskRunTextOutput[Any]] = (
+        ParsedTaskRunJsonOutput if result.output.type == "json" else ParsedTaskRunTextOutput
+    )
     output_with_parsed = kind.model_validate({**result.output.model_dump(), "parsed": parsed})
     return ParsedTaskRunResult(run=result.run, output=output_with_parsed)
 
