@@ -17,6 +17,9 @@ EXPECTED = {
     "AsyncEventStream",
     "__version__",
     "to_json_schema",
+    "output_task_spec",
+    "parse_output",
+    "parse_result",
     "verify_webhook",
     "sign_webhook",
     # errors

@@ -69,8 +69,9 @@ from ._models import (
     Webhook,
     WebhookEvent,
 )
+from ._parse import parse_output, parse_result
 from ._resources import AsyncEventStream, EventStream
-from ._schema import to_json_schema
+from ._schema import output_task_spec, to_json_schema
 from ._version import __version__
 from ._webhooks import WebhookReplayGuard, sign_webhook, verify_webhook
 
@@ -141,6 +142,9 @@ __all__ = [
     "WebhookReplayGuard",
     "WebhookVerificationError",
     "__version__",
+    "output_task_spec",
+    "parse_output",
+    "parse_result",
     "sign_webhook",
     "to_json_schema",
     "verify_webhook",

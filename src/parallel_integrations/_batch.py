@@ -25,7 +25,7 @@ from ._effects import Flow, consume
 from ._errors import ParallelError, ParallelValidationError, TaskRunFailedError, note_interruption
 from ._limits import RUNS_PER_ADD_MAX
 from ._models import TaskRunEvent, TaskRunInput, TaskRunResult
-from ._parse import parse_if_model
+from ._parse import parse_result
 
 if TYPE_CHECKING:
     import asyncio
@@ -79,7 +79,7 @@ class BatchTracker:
             return self.delivered(BatchItem(index, run.run_id, error=TaskRunFailedError(run)))
         assert event.output is not None
         try:
-            result = parse_if_model(TaskRunResult(run=run, output=event.output), output)
+            result = parse_result(TaskRunResult(run=run, output=event.output), output)
         except ParallelError as exc:
             return self.delivered(BatchItem(index, run.run_id, error=exc))
         return self.delivered(BatchItem(index, run.run_id, result=result))
@@ -201,13 +201,6 @@ def _collect(core: Core, tracker: BatchTracker, output: Any) -> Flow[None]:
     yield from consume(snapshot, lambda event: tracker.from_snapshot(event, output))
 
 
-def _check(inputs: Iterable[BatchInput] | None, taskgroup_id: str | None, max_concurrency: int) -> None:
-    if (inputs is None) == (taskgroup_id is None):
-        raise ParallelValidationError("inputs", "give inputs for a new batch, or taskgroup_id= to collect one")
-    if max_concurrency < 1:
-        raise ParallelValidationError("max_concurrency", f"must be at least 1 (got {max_concurrency})")
-
-
 def interrupted_note(group: list[str]) -> str:
     """What a Ctrl-C during ``run_batch`` says: the group goes on, and the call that collects it."""
     if not group:
@@ -233,7 +226,6 @@ def run_batch(
     """The sync runner behind ``client.task_groups.run_batch``."""
     import concurrent.futures
 
-    _check(inputs, taskgroup_id, max_concurrency)
     core = driver.core
     group: list[str] = []
     submission = _submit(
@@ -250,7 +242,7 @@ def run_batch(
 
     def fetch(run_id: str, index: int) -> BatchItem[Any]:
         try:
-            result = parse_if_model(driver.run(core.wait_result(run_id, None, None)), output)
+            result = parse_result(driver.run(core.wait_result(run_id, None, None)), output)
         except ParallelError as exc:
             return BatchItem(index, run_id, error=exc)
         return BatchItem(index, run_id, result=result)
@@ -321,7 +313,6 @@ async def run_batch_async(
     """The async runner behind ``AsyncParallelClient.task_groups.run_batch``."""
     import asyncio
 
-    _check(inputs, taskgroup_id, max_concurrency)
     core = driver.core
     group: list[str] = []
     submission = _submit(
@@ -338,7 +329,7 @@ async def run_batch_async(
 
     async def fetch(run_id: str, index: int) -> BatchItem[Any]:
         try:
-            result = parse_if_model(await driver.run(core.wait_result(run_id, None, None)), output)
+            result = parse_result(await driver.run(core.wait_result(run_id, None, None)), output)
         except ParallelError as exc:
             return BatchItem(index, run_id, error=exc)
         return BatchItem(index, run_id, result=result)

@@ -17,7 +17,7 @@ from ._errors import OutputValidationError, SchemaError
 from ._models import ParsedTaskRunJsonOutput, ParsedTaskRunResult, ParsedTaskRunTextOutput, TaskRunResult
 from ._schema import _accepts_null, _class_schema, _resolve
 
-__all__ = ["parse_if_model", "parse_output", "validate_content"]
+__all__ = ["parse_output", "parse_result", "validate_content"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -105,13 +105,16 @@ def _with_parsed(result: TaskRunResult, parsed: Any, cls: Any) -> ParsedTaskRunR
 
 
 @overload
-def parse_if_model(result: TaskRunResult, output: type[T]) -> ParsedTaskRunResult[T]: ...
+def parse_result(result: TaskRunResult, output: type[T]) -> ParsedTaskRunResult[T]: ...
 @overload
-def parse_if_model(result: TaskRunResult, output: Any) -> ParsedTaskRunResult[Any]: ...
-def parse_if_model(result: TaskRunResult, output: Any) -> ParsedTaskRunResult[Any]:
-    """``parse_output(result, output)`` when ``output`` is a pydantic class (the caller asked for instances);
-    for a schema dict, a text description or nothing, the same result with ``output.parsed`` set to ``None``, so
-    every result reads alike."""
+def parse_result(result: TaskRunResult, output: Any) -> ParsedTaskRunResult[Any]: ...
+def parse_result(result: TaskRunResult, output: Any) -> ParsedTaskRunResult[Any]:
+    """Read a run's answer back the way ``task_runs.execute(output=...)`` does, for code that creates a run and
+    waits for it in two steps: ``parse_result(client.task_runs.result(run_id), output)``.
+
+    When ``output`` is a pydantic class, this is :func:`parse_output` (the instance at ``.output.parsed``,
+    :class:`OutputValidationError` when the answer does not fit); for a schema dict, a text description or
+    ``None``, the same result with ``output.parsed`` set to ``None``, so every result reads alike."""
     if isinstance(output, type) and issubclass(output, BaseModel):
         return parse_output(result, output)
     if isinstance(result, ParsedTaskRunResult):
