@@ -148,12 +148,14 @@ def test_any_client_settings_build_a_working_client_or_are_refused_naming_the_se
     if refused is not None:
         assert refused in options
         return
-    with client:
-        timeout, retries = options.get("timeout", 600), options.get("max_retries", 2)
-        assert isinstance(retries, int)
-        assert not isinstance(retries, bool)
-        assert retries >= 0
-        assert timeout is None or (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0)
+    with client:  # accepted: then it is a value the setting allows (None meaning the default)
+        timeout, retries = options.get("timeout"), options.get("max_retries")
+        assert retries is None or (isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0)
+        assert timeout is None or (
+            isinstance(timeout, int | float) and not isinstance(timeout, bool) and math.isfinite(timeout)
+        )
+        assert timeout is None or timeout > 0
+        client.search("decorators", max_results=1)  # and the client works
 
 
 # --- every public method of the validation table ------------------------------------------------------------

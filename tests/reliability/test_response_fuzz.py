@@ -127,8 +127,8 @@ def test_any_answer_is_a_parsed_model_or_a_named_error(name: str, data: st.DataO
             return httpx.Response(200, json=answers["group"])  # the run count add_runs reconciles with
         return httpx.Response(status, headers=headers, content=body)
 
-    http = httpx.Client(transport=httpx.MockTransport(answer), base_url="http://parallel.test")
-    with ParallelClient(api_key="k", base_url="http://parallel.test", max_retries=0, http_client=http) as client:
+    http = httpx.Client(transport=httpx.MockTransport(answer), base_url="https://parallel.test")
+    with ParallelClient(api_key="k", base_url="https://parallel.test", max_retries=0, http_client=http) as client:
         try:
             parsed = CALLS[name](client)
         except ParallelError:
@@ -142,7 +142,7 @@ def test_the_fuzzer_changes_answers_the_client_rejects() -> None:
     body = dict(real_answers()["retrieve"], status=7)
     http = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, json=body)))
     with (
-        ParallelClient(api_key="k", base_url="http://parallel.test", max_retries=0, http_client=http) as client,
+        ParallelClient(api_key="k", base_url="https://parallel.test", max_retries=0, http_client=http) as client,
         pytest.raises(ParallelError),
     ):
         client.task_runs.retrieve(RUN_ID)
