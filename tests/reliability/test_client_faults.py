@@ -172,6 +172,15 @@ def test_run_batch_under_creation_faults_gives_each_input_one_result_and_one_run
     assert sorted(map(str, run_inputs(emulator))) == sorted(inputs)
 
 
+def test_a_lost_group_creation_answer_costs_no_run_and_no_result(emulator: RunningEmulator) -> None:
+    emulator.add_fault(Fault.after_handling("POST /v1beta/tasks/groups"))
+    inputs = [f"statement {i}" for i in range(10)]
+    with ParallelClient(max_retries=2) as client:
+        items = list(client.task_groups.run_batch(inputs, processor="lite"))
+    assert sorted(item.index for item in items) == list(range(10))
+    assert sorted(map(str, run_inputs(emulator))) == sorted(inputs)  # the runs went into one group, once
+
+
 # --- streams cut at random points ---------------------------------------------------------------------------
 
 
