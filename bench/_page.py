@@ -1,0 +1,471 @@
+"""The page of ``run_all.py``: its figures judged against the targets, as Markdown with SVG bar charts beside it.
+
+Every verdict is computed from the figures of the same run (ratios of medians taken in the same rounds), so the
+page cannot claim a target that the JSON beside it does not show. A target that could not be measured (an
+alternative that was skipped, a contender that failed) is shown as such, never as met.
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LABELS = {
+    "http.client": "`http.client` + `json.loads` (stdlib floor)",
+    "httpx": "`httpx` pooled + `json.loads` (floor)",
+    "ours": "parallel-integrations client",
+    "ours-lc-retriever": "parallel-integrations LangChain retriever",
+    "ours-lc-tool": "parallel-integrations LangChain tool",
+    "ours-lc-runnable": "parallel-integrations LangChain runnable",
+    "ours-li-retriever": "parallel-integrations LlamaIndex retriever",
+    "ours-li-reader": "parallel-integrations LlamaIndex reader",
+    "ours-li-toolspec": "parallel-integrations LlamaIndex tool spec",
+    "sdk": "official SDK `parallel-web`",
+    "lcp-retriever": "`langchain-parallel` retriever",
+    "lcp-tool": "`langchain-parallel` tool",
+    "lip-tool": "`llama-index-tools-parallel-web-systems` tool",
+}
+SECTION_UNIT = {"events": "µs per stream"}
+
+
+@dataclass
+class Verdict:
+    """One target: what it asks, what was measured, and whether it is met (``None``: not measured)."""
+
+    target: str
+    measured: str
+    met: bool | None
+    reported: bool = False  # a figure the issue asks to show, with no threshold
+
+    def row(self) -> str:
+        mark = (
+            "reported"
+            if self.reported
+            else "not measured"
+            if self.met is None
+            else "met"
+            if self.met
+            else "**not met**"
+        )
+        return f"| {self.target} | {self.measured} | {mark} |"
+
+
+def _label(case: str) -> str:
+    return LABELS.get(case.split("/", 1)[1], case)
+
+
+def _ratio(results: dict[str, Any], section: str, case: str, other: str) -> float | None:
+    figures = results.get("calls", {}).get(section, {})
+    mine, theirs = figures.get(case, {}).get("rounds", []), figures.get(other, {}).get("rounds", [])
+    if not mine or len(mine) != len(theirs):
+        return None
+    return statistics.median(a / b for a, b in zip(mine, theirs, strict=True))
+
+
+def _compare(target: str, value: float | None, test: Callable[[float], bool], shown: str) -> Verdict:
+    if value is None:
+        return Verdict(target, "not measured", None)
+    return Verdict(target, shown.format(value), test(value))
+
+
+ADAPTERS = {
+    "search": ("ours-lc-retriever", "ours-lc-tool", "ours-li-retriever", "ours-li-reader", "ours-li-toolspec"),
+    "task": ("ours-lc-runnable", "ours-lc-tool", "ours-li-reader", "ours-li-toolspec"),
+}
+# (their contender, our counterpart, how many times slower theirs should be)
+RIVALS = {
+    "search": (
+        ("lcp-retriever", "ours-lc-retriever", 1.5),
+        ("lcp-tool", "ours-lc-tool", 1.5),
+        ("lip-tool", "ours-li-toolspec", 10),
+    ),
+    "task": (("lcp-tool", "ours-lc-tool", 1.5),),
+}
+
+
+def call_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    """Targets 1 to 3 and 5: each contender against ours, ratios taken round by round."""
+    verdicts: list[Verdict] = []
+    for kind in ("search", "task"):
+        for mode in ("sequential", "concurrent"):
+            section = f"{kind}-{mode}"
+            where = f"{kind}, {'32 concurrent' if mode == 'concurrent' else 'sequential'}"
+            ours = f"{kind}/ours"
+
+            def check(
+                target: str,
+                case: str,
+                other: str,
+                test: Callable[[float], bool],
+                where: str = where,
+                section: str = section,
+            ) -> None:
+                verdicts.append(_compare(f"{where}: {target}", _ratio(results, section, case, other), test, "{:.2f}x"))
+
+            check("our client ≤ 1.0x raw httpx + `json.loads`", ours, f"{kind}/httpx", lambda r: r <= 1.0)
+            check("official SDK ≥ 2x our client", f"{kind}/sdk", ours, lambda r: r >= 2.0)
+            for adapter in ADAPTERS[kind]:
+                check(
+                    f"{_label(kind + '/' + adapter)} ≤ 1.3x our client", f"{kind}/{adapter}", ours, lambda r: r <= 1.3
+                )
+            for rival, mine, factor in RIVALS[kind]:
+                check(
+                    f"{_label(kind + '/' + rival)} ≥ {factor:g}x {_label(kind + '/' + mine)}",
+                    f"{kind}/{rival}",
+                    f"{kind}/{mine}",
+                    lambda r, factor=factor: r >= factor,  # type: ignore[misc]
+                )
+    verdicts.append(
+        _compare(
+            "event stream: ≥ 2x the official SDK's events per second",
+            _ratio(results, "events", "events/sdk", "events/ours"),
+            lambda r: r >= 2.0,
+            "{:.2f}x",
+        )
+    )
+    floor = _ratio(results, "events", "events/ours", "events/httpx")
+    if floor is not None:
+        verdicts.append(
+            Verdict(
+                "event stream: distance to the floor (httpx reading the bytes)",
+                f"{floor:.2f}x its time",
+                None,
+                reported=True,
+            )
+        )
+    return verdicts
+
+
+def startup_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    """Target 4: medians of fresh processes, differences taken turn by turn."""
+    startup = results.get("startup", {})
+
+    def runs(key: str) -> list[float]:
+        return list(startup.get(key, {}).get("runs", []))
+
+    def difference(case: str, other: str) -> float | None:
+        mine, theirs = runs(case), runs(other)
+        if not mine or len(mine) != len(theirs):
+            return None
+        return statistics.median(a - b for a, b in zip(mine, theirs, strict=True))
+
+    def ratio(case: str, other: str) -> float | None:
+        mine, theirs = runs(case), runs(other)
+        return statistics.median(mine) / statistics.median(theirs) if mine and theirs else None
+
+    return [
+        _compare(
+            "start-up: our client within 80 ms of httpx + pydantic + one `httpx.Client`",
+            difference("ours", "floor"),
+            lambda d: d <= 80,
+            "{:+.0f} ms",
+        ),
+        _compare(
+            "start-up: our client no slower than the official SDK",
+            difference("ours", "sdk"),
+            lambda d: d <= 0,
+            "{:+.0f} ms",
+        ),
+        _compare(
+            "start-up: `parallel_integrations.langchain` ≤ 1.10x the package + the langchain_core modules it uses",
+            ratio("langchain-ours", "langchain-floor"),
+            lambda r: r <= 1.10,
+            "{:.2f}x",
+        ),
+        _compare(
+            "start-up: `parallel_integrations.langchain` ≤ 0.7x `langchain_parallel`",
+            ratio("langchain-ours", "langchain-parallel"),
+            lambda r: r <= 0.7,
+            "{:.2f}x",
+        ),
+        _compare(
+            "start-up: `parallel_integrations.llama_index` ≤ 1.10x the package + the llama_index.core modules it uses",
+            ratio("llama-index-ours", "llama-index-floor"),
+            lambda r: r <= 1.10,
+            "{:.2f}x",
+        ),
+    ]
+
+
+def batch_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    """Target 6: wall time against langchain-parallel's group helper, and memory growth between the two sizes."""
+    batch = results.get("batch")
+    if not batch:
+        return []
+    small, large = batch["sizes"]
+    wall = batch["wall"]
+    theirs = next((wall[k] for k in ("lcp-group", "lcp-group-chunked") if _answered(wall.get(k), large)), None)
+    verdicts = []
+    for kind, label in (
+        ("ours-runnable", "`ParallelTaskRunnable.batch`"),
+        ("ours-run-batch", "`task_groups.run_batch`"),
+    ):
+        mine = wall.get(kind, {})
+        value = theirs["wall_s"] / mine["wall_s"] if theirs and _answered(mine, large) else None
+        verdicts.append(
+            _compare(
+                f"batch of {large:,}: {label} ≥ 10x faster than langchain-parallel's `ParallelTaskGroup.run`",
+                value,
+                lambda r: r >= 10,
+                "{:.1f}x",
+            )
+        )
+        peaks = batch["memory"].get(kind, {})
+        growth = None
+        if all(_answered(peaks.get(str(n)), n) for n in (small, large)):
+            growth = (peaks[str(large)]["peak_bytes"] - peaks[str(small)]["peak_bytes"]) / 2**20
+        verdicts.append(
+            _compare(
+                f"batch: {label} peak memory growth from {small:,} to {large:,} inputs < 50 MB",
+                growth,
+                lambda m: m < 50,
+                "{:.1f} MiB",
+            )
+        )
+    return verdicts
+
+
+def _answered(figures: dict[str, Any] | None, n: int) -> bool:
+    return bool(figures) and not figures.get("error") and figures.get("answers") == n  # type: ignore[union-attr]
+
+
+def emulator_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    """Target 8: warm start to the first answered search."""
+    start = results.get("emulator", {}).get("start", {})
+    verdicts = []
+    for way in ("subprocess", "in-process"):
+        seconds = start.get(way, {}).get("first_search_s")
+        verdicts.append(
+            _compare(f"emulator ({way}): start + first search < 2 s, warm cache", seconds, lambda s: s < 2, "{:.2f} s")
+        )
+    return verdicts
+
+
+# --- the page ------------------------------------------------------------------------------------------------------
+
+SECTION_TITLES = {
+    "search-sequential": "Search, sequential calls",
+    "search-concurrent": "Search, 32 concurrent async calls",
+    "task-sequential": "Task run (create, then result), sequential",
+    "task-concurrent": "Task run (create, then result), 32 concurrent async calls",
+    "events": "Task Group event stream, read over HTTP into typed events",
+}
+# Written under a target the run did not meet: what the profile showed. Keyed by a piece of the target's text.
+WHY_NOT_MET: dict[str, str] = {}
+
+
+def svg_bars(title: str, rows: list[tuple[str, float]], unit: str) -> str:
+    """A horizontal bar chart (one bar per row, longest = slowest), as a standalone SVG document."""
+    label_width, bar_width, row_height, top = 330, 380, 24, 34
+    height = top + row_height * len(rows) + 10
+    largest = max((value for _, value in rows), default=1.0) or 1.0
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + bar_width + 110}" height="{height}" '
+        'font-family="sans-serif" font-size="12">',
+        f'<text x="8" y="20" font-size="14" font-weight="bold">{html.escape(title)} '
+        f"({html.escape(unit)}, shorter is faster)</text>",
+    ]
+    for i, (label, value) in enumerate(rows):
+        y = top + i * row_height
+        width = max(1.0, bar_width * value / largest)
+        colour = "#2b6cb0" if label.startswith("parallel-integrations") else "#a0aec0"
+        parts.append(f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end">{html.escape(label)}</text>')
+        parts.append(
+            f'<rect x="{label_width}" y="{y + 3}" width="{width:.1f}" height="{row_height - 8}" fill="{colour}"/>'
+        )
+        parts.append(f'<text x="{label_width + width + 6:.1f}" y="{y + 15}">{value:,.0f}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def _plain(label: str) -> str:
+    return label.replace("`", "")
+
+
+def _calls_section(results: dict[str, Any], key: str, page: Path) -> list[str]:
+    figures = results.get("calls", {}).get(key, {})
+    if not figures:
+        return []
+    kind = key.split("-")[0]
+    ours = figures.get(f"{kind}/ours", {}).get("us")
+    events = results["plan"]["events"]
+    lines = [f"### {SECTION_TITLES[key]}", ""]
+    measured = [(case, entry) for case, entry in figures.items() if "us" in entry]
+    measured.sort(key=lambda item: item[1]["us"])
+    if measured:
+        chart = page.with_name(f"{page.stem}-{key}.svg")
+        unit = "µs per stream" if key == "events" else "µs per call"
+        chart.write_text(svg_bars(SECTION_TITLES[key], [(_plain(_label(c)), e["us"]) for c, e in measured], unit))
+        lines += [f"![{SECTION_TITLES[key]}]({chart.name})", ""]
+    if key == "events":
+        lines += [
+            "| contender | environment | median ms per stream | events per second | x ours |",
+            "|---|---|---:|---:|---:|",
+        ]
+    else:
+        lines += [
+            "| contender | environment | median µs per call | calls per second | x ours |",
+            "|---|---|---:|---:|---:|",
+        ]
+    for case, entry in measured:
+        ratio = _ratio(results, key, case, f"{kind}/ours") if ours else None
+        shown_ratio = f"{ratio:.2f}" if ratio is not None else "-"
+        if key == "events":
+            lines.append(
+                f"| {_label(case)} | {entry['env']} | {entry['us'] / 1000:,.1f} | {events / entry['us'] * 1e6:,.0f} "
+                f"| {shown_ratio} |"
+            )
+        else:
+            lines.append(
+                f"| {_label(case)} | {entry['env']} | {entry['us']:,.0f} | {1e6 / entry['us']:,.0f} | {shown_ratio} |"
+            )
+    for case, entry in figures.items():
+        if "us" not in entry:
+            why = entry.get("skip") or entry.get("error") or "no figure"
+            lines.append(f"| {_label(case)} | {entry['env']} | {html.escape(str(why))[:160]} | | |")
+    return [*lines, ""]
+
+
+def _environment_lines(results: dict[str, Any]) -> list[str]:
+    lines = ["| environment | installed from | versions | virtualenv made in |", "|---|---|---|---|"]
+    for name, note in results["environments"].items():
+        versions = ", ".join(f"{k} {v}" for k, v in note.get("versions", {}).items())
+        made = note.get("skipped") or (f"{note['made_s']:.0f} s" if note.get("made_s") else "ready")
+        lines.append(f"| {name} | {note.get('requirement', '')} | {versions} | {made if name != 'ours' else '-'} |")
+    return lines
+
+
+def _startup_lines(results: dict[str, Any]) -> list[str]:
+    startup = results.get("startup")
+    if not startup:
+        return []
+    lines = ["## Start-up", "", "Fresh `python -c` processes, the cases taking turns; median ms.", ""]
+    lines += ["| case | environment | code | median ms |", "|---|---|---|---:|"]
+    for key, entry in startup.items():
+        shown = f"{entry['ms']:,.0f}" if "ms" in entry else html.escape(entry.get("error", "-"))
+        code = entry["code"] if len(entry["code"]) < 90 else entry["code"][:87] + "..."
+        lines.append(f"| {key} | {entry['env']} | `{code}` | {shown} |")
+    return [*lines, ""]
+
+
+def _batch_lines(results: dict[str, Any]) -> list[str]:
+    batch = results.get("batch")
+    if not batch:
+        return []
+    small, large = batch["sizes"]
+    names = {
+        "ours-runnable": "`ParallelTaskRunnable.batch` (LangChain)",
+        "ours-run-batch": "`task_groups.run_batch`",
+        "lcp-group": "langchain-parallel `ParallelTaskGroup.run`, all inputs in one call",
+        "lcp-group-chunked": "langchain-parallel `ParallelTaskGroup.run`, one call per 1,000 inputs",
+    }
+    lines = ["## Batch", "", f"{large:,} inputs against the emulator (its own process, runs 60 ms each).", ""]
+    lines += ["| runner | wall s | inputs per second | answered | failed | error |", "|---|---:|---:|---:|---:|---|"]
+    for kind, entry in batch["wall"].items():
+        wall = entry.get("wall_s")
+        rate = f"{large / wall:,.0f}" if wall and entry.get("answers") else "-"
+        error = html.escape(str(entry.get("error") or ""))[:200]
+        shown = f"{wall:.1f}" if wall else "-"
+        lines.append(
+            f"| {names.get(kind, kind)} | {shown} | {rate} | {entry.get('answers', '-')} "
+            f"| {entry.get('failed', '-')} | {error} |"
+        )
+    lines += ["", f"| runner | peak traced memory, {small:,} inputs | {large:,} inputs |", "|---|---:|---:|"]
+    for kind, peaks in batch["memory"].items():
+        cells = [
+            f"{peaks[str(n)]['peak_bytes'] / 2**20:.1f} MiB" if peaks.get(str(n), {}).get("peak_bytes") else "-"
+            for n in (small, large)
+        ]
+        lines.append(f"| {names.get(kind, kind)} | {cells[0]} | {cells[1]} |")
+    return [*lines, ""]
+
+
+def _convert_lines(results: dict[str, Any]) -> list[str]:
+    convert = results.get("convert")
+    if not convert:
+        return []
+    lines = ["## Converting search results to documents", ""]
+    lines += ["| into | documents | µs per document |", "|---|---:|---:|"]
+    for name, entry in convert.items():
+        lines.append(f"| {name} | {entry['documents']:,} | {entry['us_per_document']:.1f} |")
+    return [*lines, ""]
+
+
+def _emulator_lines(results: dict[str, Any]) -> list[str]:
+    emulator = results.get("emulator")
+    if not emulator:
+        return []
+    lines = ["## Emulator", "", "| figure | value |", "|---|---:|"]
+    for way, figures in emulator.get("start", {}).items():
+        if isinstance(figures, dict):
+            lines.append(f"| {way}: started, warm cache | {figures['started_s']:.2f} s |")
+            lines.append(f"| {way}: first search answered, warm cache | {figures['first_search_s']:.2f} s |")
+    if "searches_per_s" in emulator:
+        lines.append(f"| searches per second over HTTP, one client, sequential | {emulator['searches_per_s']:,.0f} |")
+    relevance = emulator.get("relevance", {})
+    for key, value in relevance.items():
+        if key != "error":
+            lines.append(f"| relevance: {key.replace('_', ' ')} | {value:g} |")
+    return [*lines, ""]
+
+
+def write_page(results: dict[str, Any], page: Path) -> None:
+    """The Markdown page at ``page``, its charts beside it."""
+    page.parent.mkdir(parents=True, exist_ok=True)
+    machine = results["machine"]
+    verdicts = call_verdicts(results) + startup_verdicts(results) + batch_verdicts(results) + emulator_verdicts(results)
+    load_start = ", ".join(f"{x:.2f}" for x in machine["load_average_start"])
+    load_end = ", ".join(f"{x:.2f}" for x in machine.get("load_average_end", ()))
+    lines = [
+        "# Benchmarks",
+        "",
+        "What parallel-integrations costs per call, at import and at scale, next to every package a user could pick"
+        " instead, measured in one run on one machine. Every figure is a median of repeated runs; every comparison"
+        " is a ratio taken within the same rounds, so a noisy moment hits all contenders alike.",
+        "",
+    ]
+    if results.get("smoke"):
+        lines += ["**Smoke run: a few calls of each kind. These figures are not measurements.**", ""]
+    lines += [
+        f"- Command: `{results['command']}` ({results['seconds']['total']:.0f} s)",
+        f"- Date: {machine['date']}, commit `{machine['commit']}`",
+        f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['system']}, Python {machine['python']}",
+        f"- Load average (1, 5, 15 min): {load_start} at the start, {load_end} at the end. The machine is shared;"
+        " absolute figures move with the load, the ratios much less.",
+        "",
+        "## Environments",
+        "",
+        "Each alternative is installed in its own virtualenv (they pin conflicting versions) and measured in its own"
+        " process; all of them talk to the same local server.",
+        "",
+        *_environment_lines(results),
+        "",
+        "## Targets",
+        "",
+        "| target | measured | verdict |",
+        "|---|---|---|",
+        *(verdict.row() for verdict in verdicts),
+        "",
+    ]
+    missed = [verdict for verdict in verdicts if verdict.met is False]
+    notes = [(v, text) for v in missed for key, text in WHY_NOT_MET.items() if key in v.target]
+    if notes:
+        lines += ["### Why a target is not met", ""]
+        lines += [f"- **{verdict.target}** ({verdict.measured}). {text}" for verdict, text in notes]
+        lines.append("")
+    lines += ["## Calls", ""]
+    lines += [
+        "One fixed-response server in its own process answers every contender: a search of 10 results, each with 3"
+        " excerpts of about 1,500 characters; a queued task run and its completed answer (about 1.5 KB of text with"
+        f" 3 citations); a Task Group event stream of {results['plan']['events']:,} events. Each contender checks"
+        " what it got (10 results, the answer's text, every event).",
+        "",
+    ]
+    for key in SECTION_TITLES:
+        lines += _calls_section(results, key, page)
+    lines += _startup_lines(results) + _batch_lines(results) + _convert_lines(results) + _emulator_lines(results)
+    page.write_text("\n".join(lines).rstrip() + "\n")
