@@ -10,7 +10,8 @@ Run: ``<venv>/bin/python bench/_worker.py URL``. It reads one JSON request a lin
   started at once with ``asyncio.gather``, ``calls`` times; the median wall time of a batch divided by ``width``
   (µs per call at that concurrency).
 
-The answer is ``{"us": ...}``, ``{"skip": why}`` when the case has no such mode, or ``{"error": why}``. Each call's
+The answer is ``{"us": ..., "cpu_us": ...}`` (``cpu_us``: this process's CPU time per call, the client's own work),
+``{"skip": why}`` when the case has no such mode, or ``{"error": why}``. Each call's
 count (results, documents, events) must equal ``expect``: a contender that returns nothing cannot look fast.
 Cases are built once and kept, so their clients keep their connections between requests.
 """
@@ -52,8 +53,9 @@ def _affordable(call: Callable[[], Any], count: int, warmup: int, budget_s: floa
 
 def concurrent_us(
     case: Case, name: str, batches: int, warmup: int, width: int, expect: int, budget_s: float, loop: Any
-) -> float:
-    """Median µs per call of ``batches`` batches of ``width`` concurrent calls."""
+) -> tuple[float, float]:
+    """Median wall µs per call of ``batches`` batches of ``width`` concurrent calls, and the process's CPU µs per
+    call over them (every thread counted: a contender that hands calls to a thread pool pays for it here)."""
     assert case.run is not None
 
     async def batch() -> None:
@@ -63,11 +65,13 @@ def concurrent_us(
 
     batches = _affordable(lambda: loop.run_until_complete(batch()), batches, warmup, budget_s)
     samples = []
+    cpu = time.process_time()
     for _ in range(batches):
         start = time.perf_counter_ns()
         loop.run_until_complete(batch())
         samples.append(time.perf_counter_ns() - start)
-    return statistics.median(samples) / 1000 / width
+    cpu_us = (time.process_time() - cpu) / (batches * width) * 1e6
+    return statistics.median(samples) / 1000 / width, cpu_us
 
 
 def answer(request: dict[str, Any], cases: dict[str, Case], url: str, loop: Any) -> dict[str, Any]:
@@ -80,10 +84,14 @@ def answer(request: dict[str, Any], cases: dict[str, Case], url: str, loop: Any)
         if case.sync is None:
             return {"skip": "no sync call"}
         call = _checking(case.sync, expect, name)
-        return {"us": median_us(call, _affordable(call, calls, warmup, budget), 0)}
+        calls = _affordable(call, calls, warmup, budget)
+        cpu = time.process_time()
+        wall = median_us(call, calls, 0)
+        return {"us": wall, "cpu_us": (time.process_time() - cpu) / calls * 1e6}
     if case.run is None:
         return {"skip": "no async call"}
-    return {"us": concurrent_us(case, name, calls, warmup, request["width"], expect, budget, loop)}
+    wall, cpu_us = concurrent_us(case, name, calls, warmup, request["width"], expect, budget, loop)
+    return {"us": wall, "cpu_us": cpu_us}
 
 
 def main() -> None:

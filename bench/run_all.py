@@ -142,7 +142,8 @@ def measure_calls(plan: Plan, pythons: dict[str, Path | str]) -> dict[str, Any]:
     """Every case of every section, round after round; per case the round medians, their median and any error."""
     figures: dict[str, dict[str, Any]] = {key: {} for key in SECTIONS}
     with BenchServer(excerpts=3, excerpt_chars=(1350, 1650), events=plan.events) as server:
-        workers = {env: Worker(python, server.url) for env, python in pythons.items()}
+        used = set(ENVIRONMENT.values())
+        workers = {env: Worker(python, server.url) for env, python in pythons.items() if env in used}
         try:
             for _ in range(plan.rounds):
                 for key, (_, mode, prefix) in SECTIONS.items():
@@ -155,6 +156,7 @@ def measure_calls(plan: Plan, pythons: dict[str, Path | str]) -> dict[str, Any]:
                         answer = workers[env].ask(_request(plan, key, case, mode))
                         if "us" in answer:
                             entry["rounds"].append(answer["us"])
+                            entry.setdefault("cpu_rounds", []).append(answer["cpu_us"])
                         else:
                             entry.update({k: v for k, v in answer.items() if k in ("error", "skip", "trace")})
         finally:
@@ -164,6 +166,7 @@ def measure_calls(plan: Plan, pythons: dict[str, Path | str]) -> dict[str, Any]:
         for entry in section.values():
             if entry["rounds"]:
                 entry["us"] = statistics.median(entry["rounds"])
+                entry["cpu_us"] = statistics.median(entry["cpu_rounds"])
     return figures
 
 
@@ -185,10 +188,10 @@ def _request(plan: Plan, key: str, case: str, mode: str) -> dict[str, Any]:
 # --- start-up ------------------------------------------------------------------------------------------------------
 
 STARTUP_CASES: dict[str, tuple[str, str]] = {
-    # key: (environment, code)
-    "floor": ("ours", "import httpx; from pydantic import BaseModel; httpx.Client()"),
+    # key: (environment, code); the first two fall back to "ours" when "ours-core" is not made
+    "floor": ("ours-core", "import httpx; from pydantic import BaseModel; httpx.Client()"),
     "ours": (
-        "ours",
+        "ours-core",
         "import parallel_integrations; parallel_integrations.ParallelClient('k', base_url='https://api.parallel.ai')",
     ),
     "sdk": ("sdk", "from parallel import Parallel; Parallel(api_key='k')"),
@@ -201,7 +204,7 @@ STARTUP_CASES: dict[str, tuple[str, str]] = {
 }
 
 
-def _startup_code() -> dict[str, tuple[str, str]]:
+def _startup_code(available: dict[str, Path | str]) -> dict[str, tuple[str, str]]:
     # The floors are the ones the adapters' own benchmarks define: the package plus the framework modules it imports.
     langchain = (
         "import parallel_integrations, langchain_core.callbacks, langchain_core.documents, langchain_core.retrievers, "
@@ -215,6 +218,9 @@ def _startup_code() -> dict[str, tuple[str, str]]:
         "llama_index.core.tools.tool_spec.base"
     )
     cases = dict(STARTUP_CASES)
+    for key in ("floor", "ours"):
+        if cases[key][0] not in available:
+            cases[key] = ("ours", cases[key][1])
     cases["langchain-floor"] = ("ours", langchain)
     cases["llama-index-floor"] = ("ours", llama)
     return cases
@@ -223,10 +229,11 @@ def _startup_code() -> dict[str, tuple[str, str]]:
 def measure_startup(plan: Plan, pythons: dict[str, Path | str]) -> dict[str, Any]:
     """Fresh processes, the cases taking turns (a first, dropped turn warms the file cache): ms per run.
     The smoke run starts every case once, all at the same time: it only checks that each one runs."""
-    cases = {key: spec for key, spec in _startup_code().items() if spec[0] in pythons}
+    cases = {key: spec for key, spec in _startup_code(pythons).items() if spec[0] in pythons}
     samples: dict[str, list[float]] = {key: [] for key in cases}
     errors: dict[str, str] = {}
     env = _environment()
+    core_env = {**env, "PYTHONPATH": str(ROOT / "src")}
     turns = plan.startup_runs + 1 if plan.startup_runs > 1 else 1
     for turn in range(turns):
         together = turns == 1
@@ -235,7 +242,7 @@ def measure_startup(plan: Plan, pythons: dict[str, Path | str]) -> dict[str, Any
             if key in errors:
                 continue
             command = [str(pythons[where]), "-c", code]
-            started[key] = (time.perf_counter(), _spawn(command, env))
+            started[key] = (time.perf_counter(), _spawn(command, core_env if where == "ours-core" else env))
             if not together:
                 _finish(key, *started.pop(key), samples if turn else None, errors)
         for key, (start, process) in started.items():
@@ -283,12 +290,17 @@ def _start_emulator() -> tuple[subprocess.Popen[str], str]:
     return process, banner.rsplit(" ", 1)[-1]
 
 
-def _batch_case(python: Path | str, kind: str, url: str, n: int, trace: bool) -> dict[str, Any]:
+def _batch_case(python: Path | str, kind: str, emulator: int, url: str, n: int, trace: bool) -> dict[str, Any]:
+    """One batch in a fresh process; with the emulator's CPU seconds meanwhile (warm-up batch included)."""
+    from bench_batch import emulator_cpu
+
     command = [str(python), str(HERE / "_batch_worker.py"), kind, url, str(n)] + (["--trace"] if trace else [])
+    before = emulator_cpu(emulator)
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_environment(), timeout=900)
     if done.returncode:
         return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    answer["emulator_cpu_s"] = emulator_cpu(emulator) - before
     return answer
 
 
@@ -429,7 +441,11 @@ def environments(smoke: bool, use_alternatives: bool) -> tuple[dict[str, Path | 
         pythons[name], notes[name] = python, {"made_s": round(seconds, 1)}
     for name, python in pythons.items():
         notes.setdefault(name, {})["versions"] = _venvs.versions(python, _venvs.DISTRIBUTIONS[name])
-        notes[name]["requirement"] = _venvs.ALTERNATIVES.get(name, "this repository, editable")
+        notes[name]["requirement"] = (
+            "this repository, editable, with every extra" if name == "ours" else _venvs.requirement(name)
+        )
+        if name == "ours-core":
+            notes[name]["requirement"] += " (the package from src/ on PYTHONPATH)"
     return pythons, notes
 
 
