@@ -261,7 +261,50 @@ SECTION_TITLES = {
     "events": "Task Group event stream, read over HTTP into typed events",
 }
 # Written under a target the run did not meet: what the profile showed. Keyed by a piece of the target's text.
-WHY_NOT_MET: dict[str, str] = {}
+WHY_NOT_MET: dict[str, str] = {
+    "LangChain tool ≤ 1.3x": (
+        "LangChain's `BaseTool.invoke` costs about 95 µs a call on its own: a tool of the same class and argument"
+        " schema whose `_run` returns at once (`bench_langchain.py` prints this floor). In process, on an"
+        " `httpx.MockTransport` answering the same body, the bare search took 157 µs and the tool 372 µs: 93 µs of"
+        " that floor, 21 µs of `render_search` (the text for the model), and about 100 µs that cProfile puts in"
+        " LangChain's `run` (`_filter_injected_args`, `_to_args_and_kwargs`, `_get_runnable_config_param`, callback"
+        " `configure`: its argument introspection, repeated on every call), none in this package's frames beyond the"
+        " search and the rendering. Overriding those private methods would be fragile, so the adapter does not."
+    ),
+    "LlamaIndex retriever ≤ 1.3x": (
+        "The reader and the retriever convert the same results; the retriever goes through LlamaIndex's"
+        " `BaseRetriever.retrieve`, whose instrumentation (dispatcher span, start and end events, callback manager)"
+        " cost about 110 µs a call in process (retriever 339 µs against reader 230 µs on a mock transport;"
+        " `bench_llama_index.py` measures that floor with a retriever returning ready nodes)."
+    ),
+    "official SDK ≥ 2x": (
+        "Most of the SDK's extra cost is how it reads an answer (`json.loads`, then `construct_type`), which grows"
+        " with the body: on the 48 KB search answer it is about 2x, on a task run's two small bodies (under 2 KB) the"
+        " fixed cost of an httpx request dominates both clients. With 32 calls in flight the figure is CPU per call"
+        " of the client process; the SDK shares httpx's async transport with this package, which takes most of it."
+    ),
+    "`langchain-parallel`": (
+        "With 32 calls in flight both packages spend most of their CPU in httpx's async transport and asyncio, so"
+        " what each adds per call matters less; sequentially the gap is the one shown above."
+    ),
+    "start-up: `parallel_integrations.langchain`": (
+        "With `-X importtime`, the adapter's own modules took about 170 ms of self time on this loaded machine"
+        " (`tools` 48 ms, `retrievers` 38 ms, `toolkits` 33 ms, the rest under 10 ms each): pydantic building the"
+        " schemas of the `BaseTool`/`BaseRetriever` subclasses, which every LangChain component pays at class"
+        " creation. `langchain_core` itself is the bulk of both figures."
+    ),
+    "start-up: our client no slower": (
+        "Both start in small virtualenvs with the same httpx and pydantic; the difference is within the spread of"
+        " the per-turn differences on a shared machine."
+    ),
+    "faster than langchain-parallel's": (
+        "langchain-parallel sends every input in one add-runs request, which the API (and the emulator) refuse above"
+        " 1,000 inputs (HTTP 422): a 10,000-input batch fails. It is compared here as a user would have to call it,"
+        " 1,000 inputs per call, each call waiting on one result request per run in turn. The runs take 60 ms on the"
+        " emulator; the emulator's own CPU time (column above) bounds how fast any client can go, so the ratio"
+        " measures the emulator as much as the clients."
+    ),
+}
 
 
 def svg_bars(title: str, rows: list[tuple[str, float]], unit: str) -> str:
