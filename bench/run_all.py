@@ -1,6 +1,7 @@
 """The whole benchmark suite in one run: this package next to every alternative a user could pick, on one machine.
 
 Run: ``.venv/bin/python bench/run_all.py [--smoke] [--json PATH] [--page PATH] [--no-alternatives] [--skip PARTS]``
+(``--from-json PATH`` writes the page again from earlier figures, measuring nothing).
 
 Writes the figures as JSON (default ``bench/results.json``) and as a Markdown page with SVG charts (default
 ``docs/benchmarks.md``, charts beside it). ``--smoke`` makes a few calls of each kind, judges no timing, uses the
@@ -280,14 +281,9 @@ def _finish(
 
 
 def _start_emulator() -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "parallel_integrations.emulator"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=_environment())
-    assert process.stdout is not None
-    banner = process.stdout.readline().strip()
-    if not banner.startswith("Parallel API emulator on "):
-        process.kill()
-        raise RuntimeError(f"the emulator did not start: {banner!r}")
-    return process, banner.rsplit(" ", 1)[-1]
+    from bench_batch import start_emulator
+
+    return start_emulator(queued=0.01, running=0.05)  # the batch worker sets the schedule again anyway
 
 
 def _batch_case(python: Path | str, kind: str, emulator: int, url: str, n: int, trace: bool) -> dict[str, Any]:
@@ -460,7 +456,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--page", type=Path, help="where the Markdown page goes (default docs/benchmarks.md)")
     parser.add_argument("--no-alternatives", action="store_true", help="measure this package and the floors only")
     parser.add_argument("--skip", default="", help=f"comma-separated parts to skip: {', '.join(PARTS)}")
+    parser.add_argument("--from-json", type=Path, help="measure nothing: write the page from these figures")
     args = parser.parse_args(argv)
+    if args.from_json:
+        write_page(json.loads(args.from_json.read_text()), args.page or ROOT / "docs" / "benchmarks.md")
+        return
     skip = set(filter(None, args.skip.split(",")))
     if skip - set(PARTS):
         parser.error(f"unknown parts: {', '.join(sorted(skip - set(PARTS)))}")
