@@ -330,22 +330,26 @@ def svg_bars(title: str, rows: list[tuple[str, float]], unit: str) -> str:
     """A horizontal bar chart (one bar per row, longest = slowest), as a standalone SVG document."""
     label_width, bar_width, row_height, top = 330, 380, 24, 34
     height = top + row_height * len(rows) + 10
-    largest = max((value for _, value in rows), default=1.0) or 1.0
+    ordered = sorted((value for _, value in rows), reverse=True) or [1.0]
+    # One contender far slower than the rest would flatten every other bar: its bar is cut at 1.2x the next one.
+    limit = ordered[1] * 1.2 if len(ordered) > 1 and ordered[0] > 3 * ordered[1] else ordered[0]
+    limit = limit or 1.0
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + bar_width + 110}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + bar_width + 150}" height="{height}" '
         'font-family="sans-serif" font-size="12">',
         f'<text x="8" y="20" font-size="14" font-weight="bold">{html.escape(title)} '
         f"({html.escape(unit)}, shorter is faster)</text>",
     ]
     for i, (label, value) in enumerate(rows):
         y = top + i * row_height
-        width = max(1.0, bar_width * value / largest)
+        width = max(1.0, bar_width * min(value, limit) / limit)
+        shown = f"{value:,.0f}" + (" (bar cut)" if value > limit else "")
         colour = "#2b6cb0" if label.startswith("parallel-integrations") else "#a0aec0"
         parts.append(f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end">{html.escape(label)}</text>')
         parts.append(
             f'<rect x="{label_width}" y="{y + 3}" width="{width:.1f}" height="{row_height - 8}" fill="{colour}"/>'
         )
-        parts.append(f'<text x="{label_width + width + 6:.1f}" y="{y + 15}">{value:,.0f}</text>')
+        parts.append(f'<text x="{label_width + width + 6:.1f}" y="{y + 15}">{shown}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
