@@ -513,6 +513,10 @@ def write_page(results: dict[str, Any], page: Path) -> None:
         "",
         "## Targets",
         "",
+        "Each ratio is the median of the ratios taken round by round. Sequential calls are judged on wall time;"
+        " calls with 32 in flight on the CPU time of the client's process per call (why: see Calls). A target"
+        " whose contender could not run says so and is never counted as met.",
+        "",
         "| target | measured | verdict |",
         "|---|---|---|",
         *(verdict.row() for verdict in verdicts),
