@@ -203,3 +203,11 @@ def test_a_redirect_of_a_creation_or_a_stream_is_not_followed_either(kind: str) 
         drain()
     assert len(recorder.requests) == 2
     assert {r.url.host for r in recorder.requests} == {"api.example.com"}
+
+
+@pytest.mark.parametrize("url", ["https://user:hunter2@api.test", "http://hunter2@127.0.0.1:9", "ftp://u:hunter2@x"])
+def test_credentials_in_the_base_url_are_refused_unseen(url: str) -> None:
+    with pytest.raises(ParallelValidationError) as caught:
+        ParallelClient(api_key="k", base_url=url)
+    assert caught.value.field == "base_url"
+    assert "hunter2" not in str(caught.value)

@@ -166,6 +166,11 @@ def check_transport(url: str, *, allow_insecure_http: bool) -> None:
         host = parts.hostname or ""
     except ValueError:
         raise ParallelValidationError("base_url", f"is not a valid URL (got {url!r})") from None
+    if "@" in parts.netloc:
+        # Checked first, and the URL is not repeated: it holds a password.
+        raise ParallelValidationError(
+            "base_url", "must not carry a user name or password (the URL is not shown); the key goes in api_key"
+        )
     if parts.scheme not in ("http", "https"):
         raise ParallelValidationError("base_url", f"must start with http:// or https:// (got {url!r})")
     if not host:
