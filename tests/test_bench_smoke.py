@@ -94,9 +94,9 @@ def test_verdicts_are_ratios_of_the_same_rounds() -> None:
     }
     verdicts = {v.target: v for v in call_verdicts({"calls": {"search-sequential": section}})}
     httpx_verdict = verdicts["search, sequential: our client ≤ 1.0x raw httpx + `json.loads`"]
-    assert (httpx_verdict.measured, httpx_verdict.met) == ("0.909x", True)
+    assert (httpx_verdict.measured, httpx_verdict.met) == ("0.909x (rounds 0.91 to 1.05)", True)
     sdk_verdict = verdicts["search, sequential: official SDK ≥ 2x our client"]
-    assert (sdk_verdict.measured, sdk_verdict.met) == ("2.00x", True)
+    assert (sdk_verdict.measured, sdk_verdict.met) == ("2.00x (rounds 1.50 to 2.50)", True)
     rival = verdicts[
         "search, sequential: `langchain-parallel` retriever ≥ 1.5x parallel-integrations LangChain retriever"
     ]
