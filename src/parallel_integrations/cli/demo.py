@@ -123,7 +123,8 @@ def llama_index_step(client: ParallelClient, console: Console, processor: str) -
         score = "-" if source.score is None else f"{source.score:.1f}"
         rows.append((score, str(meta.get("title") or ""), str(meta["url"]), f"field {meta['field']}"))
     console.print(titled_links(console, f"{len(rows)} source nodes: score (confidence), title and URL", rows))
-    console.print(f"response.metadata['run_id'] = {response.metadata['run_id']}", markup=False)
+    run_id = (response.metadata or {}).get("run_id")
+    console.print(f"response.metadata['run_id'] = {run_id}", markup=False)
 
 
 def batch_step(client: ParallelClient, console: Console, processor: str) -> None:
