@@ -1,12 +1,13 @@
 """``parallel-integrations demo``: the main job end to end, as terminal output to show a colleague.
 
-Without a key it starts the emulator on loopback (nothing is spent, nothing leaves the machine); with a key it
-calls the API, and asks before using a processor above ``lite``.
+Without a key it starts the emulator on loopback (nothing is spent, nothing leaves the machine) and loads its
+search corpus first, saying so (a machine's first run builds it: 10 to 20 s); with a key it calls the API, and
+asks before using a processor above ``lite``.
 
 The demo is the list :data:`STEPS`: a title and a function ``step(client, console, processor)`` each. A step
 prints what it shows on ``console`` and runs tasks (if any) with ``processor``, so the spending guard covers it.
-Steps for other integrations (a LangChain retriever's documents, a LlamaIndex query engine's answer with its
-sources) are added as one entry each, importing their framework inside the function.
+The LangChain and LlamaIndex steps import their framework inside the function (the other commands never pay
+for it) and hand the demo's client to the adapter, so every step reaches the same server.
 """
 
 from __future__ import annotations
@@ -189,7 +190,7 @@ def choose_processor(processor: str, yes: bool, console: Console) -> str:
     return processor if click.confirm(question, default=False) else CHEAPEST
 
 
-@click.command(short_help="Show a search, a structured run and a batch, end to end.")
+@click.command(short_help="Show search, task runs, LangChain, LlamaIndex and a batch, end to end.")
 @click.option(
     "-p",
     "--processor",
@@ -200,11 +201,12 @@ def choose_processor(processor: str, yes: bool, console: Console) -> str:
 @click.option("-y", "--yes", is_flag=True, help=f"Use --processor without asking (otherwise: ask, or {CHEAPEST}).")
 @pass_session
 def demo(session: Session, processor: str, yes: bool) -> None:
-    """Show the main job end to end: a search as documents, a structured task run with citations and
-    confidence per field, and a small batch with a progress bar.
+    """Show the main job end to end: a search as LangChain documents, a structured task run with citations
+    and confidence per field, a LlamaIndex query engine's answer with its sources, and a small batch with a
+    progress bar.
 
     With no PARALLEL_API_KEY (or with --emulator) it runs against the emulator, offline. With a key it calls
-    the API: a search, one task run and a batch of three.
+    the API: one search and five task runs (one, the query engine's, and a batch of three).
 
     \b
     Examples:
