@@ -85,7 +85,11 @@ def command_line(client: ParallelClient, folder: Path) -> None:
     first.send_signal(signal.SIGINT)
     _, stderr = first.communicate(timeout=120)
     message, _, resume = " ".join(stderr.split()).partition(" Resume with: ")
-    print(f"  first run, exit {first.returncode}: {message[message.find('stopped') :] or 'finished first'}")
+    if first.returncode == 0:
+        message = "it had finished before the interruption"
+    elif "stopped" in message:
+        message = message[message.index("stopped") :]  # from the command's own words, past the progress bar
+    print(f"  first run, exit {first.returncode}: {message}")
     if resume:
         print(f"  it says how to resume: {resume}")
 
