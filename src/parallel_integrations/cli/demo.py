@@ -13,6 +13,7 @@ for it) and hand the demo's client to the adapter, so every step reaches the sam
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -114,9 +115,7 @@ def llama_index_step(client: ParallelClient, console: Console, processor: str) -
     console.print(f"engine = ParallelQueryEngine(processor={processor!r})\nengine.query({QUESTION!r})", markup=False)
     with console.status("Waiting for the task run behind the query ..."):
         response = engine.query(QUESTION)
-    answer = " ".join(str(response).split())
-    if len(answer) > ANSWER_CHARS:
-        answer = answer[: ANSWER_CHARS - 3].rstrip() + "..."
+    answer = textwrap.shorten(str(response), ANSWER_CHARS, placeholder=" ...")
     console.print(Text("Answer: ", style="bold") + Text(answer))
     rows = []
     for source in response.source_nodes:
@@ -168,9 +167,9 @@ STEPS: list[tuple[str, DemoStep]] = [
 """The demo, in order: (title, step). Add a step with one entry."""
 
 NEXT = """Next:
-  parallel-integrations --emulator search "context managers" -n 3   # any command, offline
-  parallel-integrations task "the match statement" -o "a summary"  # one task run, your output
-  python cookbook/langchain_rag.py                                  # runnable recipes in cookbook/"""
+  parallel-integrations --help                  every command; --emulator runs one offline
+  python cookbook/async_research.py             a runnable recipe (see cookbook/)
+  python -m pytest cookbook/test_my_chain.py    testing your own chain offline"""
 """Where to go from the demo, printed at its end."""
 
 
