@@ -70,11 +70,11 @@ def titled_links(console: Console, title: str, rows: list[tuple[str, str, str, s
 
 def langchain_step(client: ParallelClient, console: Console, processor: str) -> None:
     """A web search through LangChain's retriever: one ``Document`` per result, URL as id, flat metadata."""
-
     from parallel_integrations.langchain import ParallelSearchRetriever
 
     retriever = ParallelSearchRetriever(client=client, k=5, max_chars_per_result=600)
-    console.print(f"retriever = ParallelSearchRetriever(k=5)\nretriever.invoke({SEARCH_OBJECTIVE!r})", markup=False)
+    console.print("retriever = ParallelSearchRetriever(k=5, max_chars_per_result=600)", markup=False)
+    console.print(f"retriever.invoke({SEARCH_OBJECTIVE!r})", markup=False)
     documents = retriever.invoke(SEARCH_OBJECTIVE)
     rows = [
         (str(doc.metadata["rank"]), str(doc.metadata["title"] or ""), str(doc.id), f"{len(doc.page_content)} chars")
