@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -414,3 +416,37 @@ def test_leaving_a_batch_early_while_runs_go_on_returns(parallel_emulator: Any, 
     consumer.join()
     assert [(item.index, item.ok) for item in consumer.items] == [(2, True)]
     assert len(parallel_emulator.requests("GET", f"/v1/tasks/runs/{runs[2]}/result")) == 1
+
+
+LEAVE_EARLY_AND_EXIT = """
+import sys
+from parallel_integrations import ParallelClient
+
+with ParallelClient(api_key="k", base_url=sys.argv[1]) as client:
+    for item in client.task_groups.run_batch([f"question {i}" for i in range(3)], processor="lite"):
+        print(item.index, flush=True)
+        break
+print("left", flush=True)
+"""
+
+
+def test_a_program_that_leaves_a_batch_early_exits_while_long_polls_are_in_flight(parallel_emulator: Any) -> None:
+    # Two runs never end, so two result fetches sit in long polls (up to 10 minutes each) when the loop breaks:
+    # the program must still exit at once; the runs go on on the server.
+    parallel_emulator.set_schedule(Schedule(queued=0.0, running=float("inf")))
+    process = subprocess.Popen(
+        [sys.executable, "-c", LEAVE_EARLY_AND_EXIT, parallel_emulator.base_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        runs = started_runs(parallel_emulator, 3)
+        parallel_emulator.complete_run(runs[1])
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 0, stderr
+    assert stdout.split() == ["1", "left"]
+    status = {run.run_id: run.status for run in parallel_emulator.runs()}
+    assert (status[runs[0]], status[runs[2]]) == ("running", "running")

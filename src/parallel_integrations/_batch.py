@@ -289,6 +289,54 @@ class _EventReader:
         self.slots.release()
 
 
+class _Fetchers:
+    """At most ``size`` result fetches at once, each outcome posted to the inbox as a done future.
+
+    The threads are daemons, unlike a ``ThreadPoolExecutor``'s: a fetch in flight is a long poll of up to ten
+    minutes, and a runner left early (a ``break``, Ctrl-C) must not hold the program open at exit until it ends.
+    The run goes on on the server either way."""
+
+    def __init__(self, size: int, fetch: Callable[[str, int], BatchItem[Any]], inbox: queue.Queue[Message]) -> None:
+        import queue
+
+        self.size = size
+        self.fetch = fetch
+        self.inbox = inbox
+        self.jobs: queue.SimpleQueue[tuple[str, int] | None] = queue.SimpleQueue()
+        self.threads = 0
+        self.busy = 0
+
+    def submit(self, run_id: str, index: int) -> None:
+        """Fetch this run's result on a free thread (one is started while fewer than ``size`` exist)."""
+        import threading
+
+        self.busy += 1
+        if self.threads < self.busy and self.threads < self.size:
+            self.threads += 1
+            threading.Thread(target=self.work, name=f"parallel-batch_{self.threads}", daemon=True).start()
+        self.jobs.put((run_id, index))
+
+    def done(self) -> None:
+        """A posted outcome was taken from the inbox: its thread is free again."""
+        self.busy -= 1
+
+    def work(self) -> None:
+        import concurrent.futures
+
+        while (job := self.jobs.get()) is not None:
+            outcome: concurrent.futures.Future[BatchItem[Any]] = concurrent.futures.Future()
+            try:
+                outcome.set_result(self.fetch(*job))
+            except BaseException as exc:  # a bug, not an API error (fetch turns those into items): raise it there
+                outcome.set_exception(exc)
+            self.inbox.put((_FETCHED, outcome))
+
+    def stop(self) -> None:
+        """Let idle threads end; a thread in a long poll ends when it returns (or with the program)."""
+        for _ in range(self.threads):
+            self.jobs.put(None)
+
+
 def interrupted_note(group: list[str]) -> str:
     """What a Ctrl-C during ``run_batch`` says: the group goes on, and the call that collects it."""
     if not group:
@@ -313,7 +361,6 @@ def run_batch(
 ) -> Iterator[BatchItem[Any]]:
     """The sync runner behind ``client.task_groups.run_batch`` (``spec`` is compiled from ``output`` and
     ``input_schema`` by the caller, so that a schema error is raised before iteration)."""
-    import concurrent.futures
     import queue
 
     core = driver.core
@@ -339,12 +386,8 @@ def run_batch(
 
     # One inbox for the event reader's thread and the fetches: an answer is handed over as soon as it is fetched.
     inbox: queue.Queue[Message] = queue.Queue()
-    pool = concurrent.futures.ThreadPoolExecutor(max_concurrency, thread_name_prefix="parallel-batch")
+    pool = _Fetchers(max_concurrency, fetch, inbox)
     reader: _EventReader | None = None
-    finished_normally = False
-
-    def post(future: concurrent.futures.Future[BatchItem[Any]]) -> None:
-        inbox.put((_FETCHED, future))
 
     try:
         box: list[BatchTracker] = []
@@ -353,13 +396,16 @@ def run_batch(
 
         def start() -> None:
             for args in tracker.start_fetches(max_concurrency):
-                pool.submit(fetch, *args).add_done_callback(post)
+                pool.submit(*args)
 
         if not tracker.done:
             reader = _EventReader(driver, tracker.taskgroup_id, inbox)
             listening = True
             while listening and not tracker.all_ended:
-                item, listening = _take(tracker, inbox.get(), reader.slots.release)
+                message = inbox.get()
+                if message[0] == _FETCHED:
+                    pool.done()
+                item, listening = _take(tracker, message, reader.slots.release)
                 if item is not None:
                     yield item
                 start()
@@ -372,17 +418,17 @@ def run_batch(
             while tracker.fetching:
                 kind, payload = inbox.get()
                 if kind == _FETCHED:  # what the stopped reader still posts is of no more use
+                    pool.done()
                     yield tracker.fetched(payload.result())
                     start()
-        finished_normally = True
     except BaseException as interrupt:
         note_interruption(interrupt, interrupted_note(group))
         raise
     finally:
         if reader is not None:
             reader.stop()
-        # Leaving early (Ctrl-C, or the caller stopped iterating) must not wait for long polls in flight.
-        pool.shutdown(wait=finished_normally, cancel_futures=True)
+        # Leaving early (Ctrl-C, or the caller stopped iterating) does not wait for long polls in flight.
+        pool.stop()
 
 
 async def run_batch_async(
