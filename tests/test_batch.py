@@ -422,10 +422,10 @@ LEAVE_EARLY_AND_EXIT = """
 import sys
 from parallel_integrations import ParallelClient
 
-with ParallelClient(api_key="k", base_url=sys.argv[1]) as client:
-    for item in client.task_groups.run_batch([f"question {i}" for i in range(3)], processor="lite"):
-        print(item.index, flush=True)
-        break
+client = ParallelClient(api_key="k", base_url=sys.argv[1])  # never closed, as in many a script
+for item in client.task_groups.run_batch([f"question {i}" for i in range(3)], processor="lite"):
+    print(item.index, flush=True)
+    break
 print("left", flush=True)
 """
 
