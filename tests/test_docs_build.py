@@ -76,3 +76,5 @@ def test_reference_documents_every_public_name(site: Path, page: str, module: st
     # Anchors are the documented path: ``module.Name``, or the defining module's for the resource classes.
     missing = [name for name in names if not re.search(rf'id="{re.escape(module)}(\._\w+)?\.{name}"', html)]
     assert not missing, f"reference/{page}.md does not document {missing}"
+    # Interactive examples (``>>>``) in docstrings show as code, not as Markdown quotations.
+    assert "<blockquote>" not in html
