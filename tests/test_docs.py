@@ -60,3 +60,15 @@ def test_quickstart_runs_offline(parallel_emulator: RunningEmulator) -> None:
     assert "POST /alpha/search" in methods
     assert "POST /v1/tasks/runs" in methods
     assert any(m.endswith("/events") for m in methods)
+
+
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def test_readme_links_resolve() -> None:
+    # mkdocs checks the links of the site's pages; the README is read on its own, so its relative links are
+    # checked here.
+    targets = [t for t in LINK.findall((ROOT / "README.md").read_text(encoding="utf-8")) if "://" not in t]
+    assert targets
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing, f"README.md links to missing files: {missing}"
