@@ -1,0 +1,112 @@
+"""The global options and what they lead to: a client for the API, the emulator, or a key error; consoles; and the
+``--verbose`` log handler.
+
+A command asks :meth:`Session.client` for its client; the emulator (``--emulator``, or the demo without a key) is
+started only then, and stopped when the command ends. rich and the emulator's server are imported only by the
+commands that use them.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import click
+
+from .errors import missing_key
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from parallel_integrations import ParallelClient
+
+__all__ = ["EMULATOR_KEY", "Session", "pass_session"]
+
+log = logging.getLogger("parallel_integrations.cli")
+
+EMULATOR_KEY = "emulator"
+"""The key sent to an in-process emulator (it accepts any non-empty key)."""
+
+
+@dataclass
+class Session:
+    """The global options of one invocation, and the resources commands open through it."""
+
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+    emulator: bool = False
+    verbose: bool = False
+    resources: ExitStack = field(default_factory=ExitStack, repr=False)
+    emulator_url: str | None = None
+    base_url_given: bool = False
+
+    @property
+    def has_key(self) -> bool:
+        """Whether a key was given (option or environment)."""
+        return bool(self.api_key)
+
+    def client(self, *, fallback_to_emulator: bool = False) -> ParallelClient:
+        """A client for this invocation: against a fresh in-process emulator with ``--emulator`` (or, when
+        ``fallback_to_emulator``, when no key is set), else against ``--base-url`` with the key. Raises the
+        missing-key error (exit 4) otherwise."""
+        from parallel_integrations import ParallelClient
+
+        if self.emulator or (fallback_to_emulator and not self.has_key):
+            url = self.start_emulator()
+            log.debug("client for the in-process emulator at %s", url)
+            return self.resources.enter_context(ParallelClient(api_key=EMULATOR_KEY, base_url=url))
+        if not self.has_key:
+            raise missing_key()
+        client = self.resources.enter_context(ParallelClient(api_key=self.api_key, base_url=self.base_url))
+        log.debug("client for %s with the given key", client.base_url)
+        return client
+
+    def start_emulator(self) -> str:
+        """Serve a fresh emulator on a free loopback port until the command ends; its base URL."""
+        if self.emulator_url is None:
+            from parallel_integrations.emulator import serve
+
+            self.emulator_url = self.resources.enter_context(serve()).base_url
+        return self.emulator_url
+
+    def console(self, *, stderr: bool = False) -> Console:
+        """A rich console on stdout (or stderr, for progress and notes that must not mix with ``--json``)."""
+        from rich.console import Console
+
+        return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+    def global_args(self) -> list[str]:
+        """The global options to repeat in a command suggested to the user (never the key)."""
+        args: list[str] = []
+        if self.base_url and self.base_url_given and not self.emulator:
+            args += ["--base-url", self.base_url]
+        if self.emulator:
+            args.append("--emulator")
+        return args
+
+    def close(self) -> None:
+        """Close the client, stop the emulator, detach the log handler."""
+        self.resources.close()
+
+
+def enable_verbose_logging(session: Session) -> None:
+    """Send the ``parallel_integrations`` logger's DEBUG records to stderr until the command ends. (The library
+    never logs the key; this handler adds nothing that could carry it.)"""
+    logger = logging.getLogger("parallel_integrations")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+    def detach() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+    session.resources.callback(detach)
+
+
+pass_session = click.make_pass_decorator(Session)
