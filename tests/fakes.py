@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from parallel_integrations import AsyncEventStream, AsyncParallelClient, ParallelClient
+from parallel_integrations._effects import Hooks
 
 API_KEY = "sk-test-4f1c9a7d2b"
 
@@ -60,6 +61,28 @@ class CutStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         self.closed = True
+
+
+class TrickleStream(CutStream):
+    """A response body that arrives one chunk at a time, each chunk taking ``seconds`` on ``clock``."""
+
+    def __init__(self, chunks: list[bytes], clock: FakeClock, seconds: float) -> None:
+        super().__init__(chunks, cut=False)
+        self.clock = clock
+        self.seconds = seconds
+        self.sent = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.chunks:
+            self.clock.now += self.seconds
+            self.sent += 1
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            self.clock.now += self.seconds
+            self.sent += 1
+            yield chunk
 
 
 def sse(*events: dict[str, Any], comment: bool = False) -> bytes:
@@ -129,19 +152,19 @@ class FakeAPI:
         client = ParallelClient(
             API_KEY, http_client=httpx.Client(transport=httpx.MockTransport(self.handle)), **options
         )
-        client._core.clock = self.clock
-        client._core.rand = lambda: 0.0
-        client._sleep = self.clock.sleep
+        client._core.hooks = self.hooks()
         return client
 
     def async_client(self, **options: Any) -> AsyncParallelClient:
         options.setdefault("base_url", "http://fake.test")
         transport = httpx.MockTransport(self.handle)
         client = AsyncParallelClient(API_KEY, http_client=httpx.AsyncClient(transport=transport), **options)
-        client._core.clock = self.clock
-        client._core.rand = lambda: 0.0
-        client._sleep = self.clock.asleep
+        client._core.hooks = self.hooks()
         return client
+
+    def hooks(self) -> Hooks:
+        """The fake clock (which sleeping advances) and no jitter."""
+        return Hooks(clock=self.clock, rand=lambda: 0.0, sleep=self.clock.sleep, asleep=self.clock.asleep)
 
     def client(self, kind: str, **options: Any) -> ParallelClient | AsyncParallelClient:
         return self.sync_client(**options) if kind == "sync" else self.async_client(**options)

@@ -175,6 +175,8 @@ def test_batch_of_2500_yields_every_result_once(api: FakeAPI) -> None:
     for item in items:
         if item.ok:
             assert item.parsed == Answer(value=f"answer to company {item.index}")
+            assert item.result is not None
+            assert item.result.output.parsed is item.parsed  # as execute's results read
             assert item.run_id == server.order[item.index]
     assert 1 < server.max_in_flight <= 8
     # Runs ended faster than answers could be fetched one by one: the rest came from one snapshot with outputs.
@@ -196,6 +198,7 @@ def test_batch_resume_collects_without_submitting(api: FakeAPI) -> None:
     assert posts_after == posts_before
     assert [i.ok for i in items] == [True, True, False]
     assert items[0].unwrap().output.content == {"value": "answer to a"}
+    assert items[0].unwrap().output.parsed is None  # no output class: nothing parsed, but the field is there
     with pytest.raises(TaskRunFailedError):
         items[2].unwrap()
     assert len(server.order) == 3

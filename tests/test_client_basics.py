@@ -60,7 +60,7 @@ def test_settings_resolve_argument_then_environment_then_default(monkeypatch: py
     monkeypatch.delenv("PARALLEL_ENDPOINTS", raising=False)
     with ParallelClient() as client:
         assert client.base_url == "https://api.parallel.ai"
-        assert client.endpoints == "seed"
+        assert client.endpoints == "current"  # "auto": today's paths on the hosted API
         assert client.max_retries == 2
         assert client._core.config.api_key.get() == "env-key"
     monkeypatch.setenv("PARALLEL_BASE_URL", "http://127.0.0.1:9/")
@@ -71,6 +71,13 @@ def test_settings_resolve_argument_then_environment_then_default(monkeypatch: py
     with ParallelClient("arg-key", base_url="http://h:1", endpoints="seed", max_retries=5) as client:
         assert client._core.config.api_key.get() == "arg-key"
         assert (client.base_url, client.endpoints, client.max_retries) == ("http://h:1", "seed", 5)
+    monkeypatch.delenv("PARALLEL_ENDPOINTS")
+    with ParallelClient(base_url="http://127.0.0.1:9") as client:
+        assert client.endpoints == "seed"  # "auto": the seed's paths anywhere else (the emulator serves both)
+    with ParallelClient(base_url="https://api.parallel.ai/", endpoints="auto") as client:
+        assert client.endpoints == "current"
+    with ParallelClient(endpoints="seed") as client:
+        assert client.endpoints == "seed"  # an explicit choice wins on the hosted API too
 
 
 @pytest.mark.parametrize(
@@ -167,9 +174,36 @@ def test_search_current_endpoint_body_shape(api: FakeAPI, kind: str) -> None:
         },
     }
     assert response.session_id == "s1"
-    with pytest.raises(ParallelValidationError, match="search_queries"):
-        call(client.search("objective only"))
-    assert len(api.requests) == 1
+
+
+def test_search_objective_alone_on_current_endpoints_derives_queries(api: FakeAPI, kind: str) -> None:
+    api.on("POST", "/v1/search", httpx.Response(200, json={**SEARCH_OK, "session_id": "s1"}))
+    client = api.client(kind, endpoints="current")
+    objective = "How do Python decorators work? Explain functools.wraps; show examples."
+    call(client.search(objective))
+    sent = json.loads(api.requests[0].content)
+    assert sent == {
+        "objective": objective,
+        "search_queries": [
+            "Python decorators work Explain functools.wraps examples",
+            "Python decorators work",
+            "Explain functools.wraps",
+            "examples",
+        ],
+    }
+    call(client.search(objective))
+    assert json.loads(api.requests[1].content) == sent  # deterministic
+
+
+def test_derived_queries_respect_the_api_limits() -> None:
+    from parallel_integrations._search import derive_queries
+
+    long_objective = ". ".join(f"topic{i} " + "word" * 60 for i in range(9))
+    queries = derive_queries(long_objective)
+    assert 1 <= len(queries) <= 5
+    assert all(0 < len(q) <= 200 for q in queries)
+    assert derive_queries("what is it?") == ["what is it?"]  # nothing but function words: the objective itself
+    assert derive_queries("C++ vs. node.js") == ["C++ vs node.js", "C++ vs", "node.js"]
 
 
 @pytest.mark.parametrize(

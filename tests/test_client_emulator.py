@@ -116,6 +116,14 @@ def test_current_endpoints_against_the_emulator(emulator: RunningEmulator) -> No
     assert f"/v1/tasks/groups/{group.taskgroup_id}/runs" in paths
 
 
+def test_an_objective_alone_searches_on_current_endpoints(emulator: RunningEmulator) -> None:
+    with ParallelClient(endpoints="current") as parallel_client:
+        response = parallel_client.search("How do Python decorators work?", max_results=3)
+    assert response.results
+    assert any("docs.python.org" in result.url for result in response.results)
+    assert [r.path for r in emulator.requests()] == ["/v1/search"]
+
+
 def test_async_client_works_across_event_loops(emulator: RunningEmulator) -> None:
     parallel_client = AsyncParallelClient()
 
@@ -134,8 +142,6 @@ def test_async_batch_against_the_emulator(emulator: RunningEmulator) -> None:
     async def main() -> list[tuple[int, bool]]:
         async with AsyncParallelClient() as client:
             inputs = ["the for statement", "please fail", "the try statement"]
-            return [
-                (item.index, item.ok) async for item in client.task_groups.run_batch(inputs, processor="lite")
-            ]
+            return [(item.index, item.ok) async for item in client.task_groups.run_batch(inputs, processor="lite")]
 
     assert sorted(asyncio.run(main())) == [(0, True), (1, False), (2, True)]

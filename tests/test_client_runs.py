@@ -12,6 +12,8 @@ from parallel_integrations import (
     InternalServerError,
     NotFoundError,
     OutputValidationError,
+    ParsedTaskRunJsonOutput,
+    ParsedTaskRunResult,
     RateLimitError,
     RunCreationUncertainError,
     TaskRunFailedError,
@@ -210,7 +212,11 @@ def test_execute_with_a_class_returns_a_parsed_instance(api: FakeAPI, kind: str)
     api.on("POST", "/v1/tasks/runs", httpx.Response(202, json=run_json(RUN)))
     api.on("GET", RESULT_PATH, httpx.Response(200, json=result_json({"name": "Guido", "year": 1991})))
     result = call(api.client(kind).task_runs.execute("Who created Python?", "base", output=Founder, timeout=60))
-    assert result.parsed == Founder(name="Guido", year=1991)
+    assert result.output.parsed == Founder(name="Guido", year=1991)  # where the official SDK puts it
+    assert result.parsed is result.output.parsed
+    assert isinstance(result, ParsedTaskRunResult)
+    assert isinstance(result.output, ParsedTaskRunJsonOutput)
+    assert "parsed" not in result.model_dump()["output"]  # the wire shape is unchanged
     assert result.output.citations_for("name")[0].url == "https://docs.python.org/3/"
     assert result.output.low_confidence_fields() == ["year"]
     sent = json.loads(api.requests[0].content)
@@ -226,6 +232,8 @@ def test_execute_with_text_or_schema(api: FakeAPI) -> None:
     client = api.sync_client()
     result = client.task_runs.execute("Who created Python?", "lite", output="One sentence with a citation")
     assert result.output.content.startswith("Python")
+    assert result.output.parsed is None  # text output: nothing to parse
+    assert result.parsed is None
     assert json.loads(api.requests[0].content)["task_spec"] == {
         "output_schema": {"type": "text", "description": "One sentence with a citation"}
     }

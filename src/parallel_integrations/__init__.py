@@ -5,10 +5,11 @@
 offline. Importing this package imports neither framework.
 """
 
-from ._batch import BatchItem, BatchProgress
+from ._batch_items import BatchItem, BatchProgress
 from ._client import AsyncParallelClient, ParallelClient
 from ._errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -43,7 +44,9 @@ from ._models import (
     JsonSchema,
     McpServer,
     McpToolCall,
+    ParsedTaskRunJsonOutput,
     ParsedTaskRunResult,
+    ParsedTaskRunTextOutput,
     RunStatus,
     SearchResponse,
     SearchResult,
@@ -66,13 +69,15 @@ from ._models import (
     Webhook,
     WebhookEvent,
 )
+from ._parse import parse_output, parse_result
 from ._resources import AsyncEventStream, EventStream
-from ._schema import to_json_schema
+from ._schema import output_task_spec, to_json_schema
 from ._version import __version__
 from ._webhooks import WebhookReplayGuard, sign_webhook, verify_webhook
 
 __all__ = [
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "APIWarning",
@@ -100,7 +105,9 @@ __all__ = [
     "ParallelClient",
     "ParallelError",
     "ParallelValidationError",
+    "ParsedTaskRunJsonOutput",
     "ParsedTaskRunResult",
+    "ParsedTaskRunTextOutput",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTimeoutError",
@@ -135,6 +142,9 @@ __all__ = [
     "WebhookReplayGuard",
     "WebhookVerificationError",
     "__version__",
+    "output_task_spec",
+    "parse_output",
+    "parse_result",
     "sign_webhook",
     "to_json_schema",
     "verify_webhook",

@@ -1,4 +1,5 @@
-"""The batch runner: any number of inputs through one Task Group, results yielded as runs complete.
+"""The batch runner: any number of inputs through one Task Group, results yielded as runs complete. (It loads on
+the first ``run_batch``; what it yields, :class:`BatchItem` and :class:`BatchProgress`, is in ``_batch_items.py``.)
 
 Submission and bookkeeping are shared (:class:`BatchTracker` decides what each event means, and one flow submits
 for both drivers); the sync runner fetches results on a bounded thread pool, the async one on tasks bounded by a
@@ -14,74 +15,28 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
+from ._batch_items import BatchInput, BatchItem, BatchProgress
 from ._effects import Flow, consume
-from ._errors import ParallelError, ParallelValidationError, TaskRunFailedError
+from ._errors import ParallelError, ParallelValidationError, TaskRunFailedError, note_interruption
 from ._limits import RUNS_PER_ADD_MAX
 from ._models import TaskRunEvent, TaskRunInput, TaskRunResult
-from ._parse import parse_if_model
+from ._parse import parse_result
 
 if TYPE_CHECKING:
     import asyncio
     import concurrent.futures
 
-    from ._client import AsyncParallelClient, ParallelClient
+    from ._contract import AsyncDriver, Driver
     from ._core import Core
 
-__all__ = ["BatchInput", "BatchItem", "BatchProgress", "run_batch", "run_batch_async"]
+__all__ = ["BatchInput", "BatchItem", "BatchProgress", "BatchTracker", "run_batch", "run_batch_async"]
 
 T = TypeVar("T")
-BatchInput: TypeAlias = str | Mapping[str, Any] | BaseModel | TaskRunInput
-"""A string, a mapping or a pydantic instance is a run's input; a :class:`TaskRunInput` brings its own processor
-and task spec."""
-
-
-@dataclass(frozen=True, slots=True)
-class BatchProgress:
-    """Where a batch stands: runs submitted so far, and how many ended completed or failed."""
-
-    taskgroup_id: str
-    submitted: int
-    completed: int
-    failed: int
-
-    @property
-    def pending(self) -> int:
-        """Runs submitted but not yet delivered."""
-        return self.submitted - self.completed - self.failed
-
-
-@dataclass(frozen=True, slots=True)
-class BatchItem(Generic[T]):
-    """One input's outcome. ``index`` is the input's position (for a resumed group: the run's position in it).
-    Exactly one of ``result`` and ``error`` is set; ``parsed`` is the output class instance when one was asked."""
-
-    index: int
-    run_id: str
-    result: TaskRunResult | None = None
-    error: ParallelError | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the run completed and its output was read."""
-        return self.error is None
-
-    @property
-    def parsed(self) -> T | None:
-        """The output as an instance of the batch's output class (``None`` without one or on error)."""
-        return getattr(self.result, "parsed", None)
-
-    def unwrap(self) -> TaskRunResult:
-        """The result, or the error raised."""
-        if self.error is not None:
-            raise self.error
-        assert self.result is not None
-        return self.result
 
 
 class BatchTracker:
@@ -124,7 +79,7 @@ class BatchTracker:
             return self.delivered(BatchItem(index, run.run_id, error=TaskRunFailedError(run)))
         assert event.output is not None
         try:
-            result = parse_if_model(TaskRunResult(run=run, output=event.output), output)
+            result = parse_result(TaskRunResult(run=run, output=event.output), output)
         except ParallelError as exc:
             return self.delivered(BatchItem(index, run.run_id, error=exc))
         return self.delivered(BatchItem(index, run.run_id, result=result))
@@ -217,20 +172,20 @@ def _submit(
     taskgroup_id: str | None,
     metadata: Mapping[str, str | int | float | bool] | None,
     on_progress: Callable[[BatchProgress], None] | None,
+    group: list[str],
 ) -> Flow[BatchTracker]:
     """Create the group (unless resuming) and add every input, or list a resumed group's runs: the part of a batch
-    that is the same sync and async."""
+    that is the same sync and async. The group's id goes into ``group`` as soon as it is known."""
     from ._schema import output_task_spec
 
     spec = output_task_spec(output, input_schema)
     if taskgroup_id is None:
         taskgroup_id = (yield from core.create_group(metadata)).taskgroup_id
+    group.append(taskgroup_id)
     tracker = BatchTracker(taskgroup_id, on_progress)
     if inputs is None:
         # One snapshot with outputs lists the group and delivers every run that has already ended.
-        listing = core.stream(
-            core.group_path(taskgroup_id, "/runs"), {"include_output": True}, resumable=True, until_inactive=False
-        )
+        listing = core.group_runs(taskgroup_id, include_output=True)
         yield from consume(listing, lambda event: tracker.listed(event, output))
         tracker.report()
         return tracker
@@ -242,8 +197,7 @@ def _submit(
 
 def _collect(core: Core, tracker: BatchTracker, output: Any) -> Flow[None]:
     """Deliver, from one snapshot of the group with outputs, every outstanding run that has ended."""
-    path = core.group_path(tracker.taskgroup_id, "/runs")
-    snapshot = core.stream(path, {"include_output": True}, resumable=True, until_inactive=False)
+    snapshot = core.group_runs(tracker.taskgroup_id, include_output=True)
     yield from consume(snapshot, lambda event: tracker.from_snapshot(event, output))
 
 
@@ -254,8 +208,18 @@ def _check(inputs: Iterable[BatchInput] | None, taskgroup_id: str | None, max_co
         raise ParallelValidationError("max_concurrency", f"must be at least 1 (got {max_concurrency})")
 
 
+def interrupted_note(group: list[str]) -> str:
+    """What a Ctrl-C during ``run_batch`` says: the group goes on, and the call that collects it."""
+    if not group:
+        return "the batch was interrupted before its task group was created; nothing was submitted"
+    return (
+        f"task group {group[0]} goes on on the server; collect its results with "
+        f'client.task_groups.run_batch(taskgroup_id="{group[0]}")'
+    )
+
+
 def run_batch(
-    client: ParallelClient,
+    driver: Driver,
     inputs: Iterable[BatchInput] | None,
     *,
     processor: str | None,
@@ -270,8 +234,10 @@ def run_batch(
     import concurrent.futures
 
     _check(inputs, taskgroup_id, max_concurrency)
+    core = driver.core
+    group: list[str] = []
     submission = _submit(
-        client._core,
+        core,
         inputs,
         processor=processor,
         output=output,
@@ -279,21 +245,23 @@ def run_batch(
         taskgroup_id=taskgroup_id,
         metadata=metadata,
         on_progress=on_progress,
+        group=group,
     )
-    box: list[BatchTracker] = []
-    yield from client._drive(submission, box, emits=True)  # a resumed group's runs that have already ended
-    tracker = box[0]
-    if tracker.done:
-        return
 
     def fetch(run_id: str, index: int) -> BatchItem[Any]:
         try:
-            return BatchItem(index, run_id, result=parse_if_model(client.task_runs.result(run_id), output))
+            result = parse_result(driver.run(core.wait_result(run_id, None, None)), output)
         except ParallelError as exc:
             return BatchItem(index, run_id, error=exc)
+        return BatchItem(index, run_id, result=result)
 
-    with concurrent.futures.ThreadPoolExecutor(max_concurrency, thread_name_prefix="parallel-batch") as pool:
-        pending: set[concurrent.futures.Future[BatchItem[Any]]] = set()
+    pool = concurrent.futures.ThreadPoolExecutor(max_concurrency, thread_name_prefix="parallel-batch")
+    pending: set[concurrent.futures.Future[BatchItem[Any]]] = set()
+    finished_normally = False
+    try:
+        box: list[BatchTracker] = []
+        yield from driver.drive(submission, box)  # a resumed group's runs that have already ended
+        tracker = box[0]
 
         def start() -> None:
             for args in tracker.next_fetches(max_concurrency - len(pending)):
@@ -308,27 +276,38 @@ def run_batch(
                 pending -= finished
             return [tracker.delivered(f.result()) for f in finished]
 
-        # Events are read as they come; completed runs queue for a bounded number of fetches.
-        with client.task_groups.stream_events(tracker.taskgroup_id) as events:
-            for event in events:
-                item = tracker.ended(event)
-                if item is not None:
-                    yield item
-                yield from harvest(block=False)
+        if not tracker.done:
+            # Events are read as they come; completed runs queue for a bounded number of fetches.
+            events = driver.iterate(core.group_events(tracker.taskgroup_id))
+            try:
+                for event in events:
+                    item = tracker.ended(event)
+                    if item is not None:
+                        yield item
+                    yield from harvest(block=False)
+                    start()
+                    if tracker.all_ended:
+                        break
+            finally:
+                events.close()  # type: ignore[attr-defined]
+            # The group is idle: a long queue (or runs never reported) is answered by one snapshot with outputs.
+            if tracker.worth_a_snapshot(max_concurrency):
+                yield from driver.iterate(_collect(core, tracker, output))
+            tracker.release_remaining()
+            while pending or tracker.ready:
                 start()
-                if tracker.all_ended:
-                    break
-        # The group is idle: a long queue (or runs never reported) is answered by one snapshot with outputs.
-        if tracker.worth_a_snapshot(max_concurrency):
-            yield from client._iterate(_collect(client._core, tracker, output))
-        tracker.release_remaining()
-        while pending or tracker.ready:
-            start()
-            yield from harvest(block=True)
+                yield from harvest(block=True)
+        finished_normally = True
+    except BaseException as interrupt:
+        note_interruption(interrupt, interrupted_note(group))
+        raise
+    finally:
+        # Leaving early (Ctrl-C, or the caller stopped iterating) must not wait for long polls in flight.
+        pool.shutdown(wait=finished_normally, cancel_futures=True)
 
 
 async def run_batch_async(
-    client: AsyncParallelClient,
+    driver: AsyncDriver,
     inputs: Iterable[BatchInput] | None,
     *,
     processor: str | None,
@@ -343,8 +322,10 @@ async def run_batch_async(
     import asyncio
 
     _check(inputs, taskgroup_id, max_concurrency)
+    core = driver.core
+    group: list[str] = []
     submission = _submit(
-        client._core,
+        core,
         inputs,
         processor=processor,
         output=output,
@@ -352,38 +333,40 @@ async def run_batch_async(
         taskgroup_id=taskgroup_id,
         metadata=metadata,
         on_progress=on_progress,
+        group=group,
     )
-    box: list[BatchTracker] = []
-    async for item in client._drive(submission, box, emits=True):  # a resumed group's runs already ended
-        yield item
-    tracker = box[0]
-    if tracker.done:
-        return
 
     async def fetch(run_id: str, index: int) -> BatchItem[Any]:
         try:
-            result = parse_if_model(await client.task_runs.result(run_id), output)
+            result = parse_result(await driver.run(core.wait_result(run_id, None, None)), output)
         except ParallelError as exc:
             return BatchItem(index, run_id, error=exc)
         return BatchItem(index, run_id, result=result)
 
     pending: set[asyncio.Task[BatchItem[Any]]] = set()
-
-    def start() -> None:
-        for args in tracker.next_fetches(max_concurrency - len(pending)):
-            pending.add(asyncio.create_task(fetch(*args)))
-
-    async def harvest(block: bool) -> list[BatchItem[Any]]:
-        nonlocal pending
-        if block:
-            finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        else:
-            finished = {t for t in pending if t.done()}
-            pending -= finished
-        return [tracker.delivered(t.result()) for t in finished]
-
     try:
-        async with client.task_groups.stream_events(tracker.taskgroup_id) as events:
+        box: list[BatchTracker] = []
+        async for item in driver.drive(submission, box):  # a resumed group's runs already ended
+            yield item
+        tracker = box[0]
+        if tracker.done:
+            return
+
+        def start() -> None:
+            for args in tracker.next_fetches(max_concurrency - len(pending)):
+                pending.add(asyncio.create_task(fetch(*args)))
+
+        async def harvest(block: bool) -> list[BatchItem[Any]]:
+            nonlocal pending
+            if block:
+                finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            else:
+                finished = {t for t in pending if t.done()}
+                pending -= finished
+            return [tracker.delivered(t.result()) for t in finished]
+
+        events = driver.iterate(core.group_events(tracker.taskgroup_id))
+        try:
             async for event in events:
                 item = tracker.ended(event)
                 if item is not None:
@@ -393,14 +376,19 @@ async def run_batch_async(
                 start()
                 if tracker.all_ended:
                     break
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
         if tracker.worth_a_snapshot(max_concurrency):
-            async for item in client._iterate(_collect(client._core, tracker, output)):
+            async for item in driver.iterate(_collect(core, tracker, output)):
                 yield item
         tracker.release_remaining()
         while pending or tracker.ready:
             start()
             for item in await harvest(block=True):
                 yield item
+    except BaseException as interrupt:
+        note_interruption(interrupt, interrupted_note(group))
+        raise
     finally:
         for task in pending:
             task.cancel()

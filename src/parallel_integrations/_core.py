@@ -3,16 +3,22 @@
 Every operation is a *flow*: a generator that builds requests and yields effects (:class:`Send`, :class:`Sleep`,
 :class:`Read`, :class:`Close`, :class:`Emit`) to a driver, which performs them with ``httpx.Client`` and
 ``time.sleep`` or with ``httpx.AsyncClient`` and ``asyncio.sleep`` and sends the outcome back. Request building,
-parsing, error mapping, retry decisions, long polling, stream resumption and add-runs reconciliation therefore
-live here alone; the drivers in ``_client.py`` only send, read and sleep.
+parsing, error mapping, retry decisions (asked of :func:`._retry.decide`), long polling, stream resumption,
+add-runs reconciliation and logging therefore live here alone; the drivers in ``_drivers.py`` only send, read and
+sleep.
+
+Logging goes to the ``parallel_integrations`` logger: every attempt at DEBUG (method, path, status, attempt,
+elapsed), every retry at INFO (why, and the wait), every created run or group at INFO. The API key is in a header
+that is never logged.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import math
-import random
-import time
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -21,9 +27,10 @@ from pydantic import BaseModel, ValidationError
 
 from . import _limits
 from ._config import ClientConfig
-from ._effects import Close, Emit, Flow, Read, Send, Sleep, consume
+from ._effects import Close, Emit, Flow, Hooks, Read, Send, Sleep, consume
 from ._errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     NotFoundError,
     ParallelError,
@@ -48,17 +55,21 @@ from ._models import (
     TaskSpec,
     event_adapter,
 )
-from ._retry import RateWindow, RetryPolicy, is_retryable_status
+from ._retry import RateWindow, RetryPolicy, decide
 from ._sse import SSEDecoder
 from ._version import __version__
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
+logger = logging.getLogger("parallel_integrations")
+
 MAX_SERVER_WAIT = 600
 """The longest single ``/result`` long poll we ask the server for (its documented default)."""
 POLL_READ_MARGIN = 30.0
 """Extra read timeout on a long poll beyond the wait asked of the server, so the server's 408 arrives first."""
+
+_RUN_ID_IN_TEXT = r'"run_id"\s*:\s*"([^"\\]+)"'  # compiled on first use (``re`` caches it), not at import
 
 BETA_MCP = "mcp-server-2025-07-17"
 BETA_EVENTS = "events-sse-2025-07-24"
@@ -68,7 +79,6 @@ _PATHS = {
     "seed": {"search": "/alpha/search", "groups": "/v1beta/tasks/groups", "run_events": "/v1beta/tasks/runs"},
     "current": {"search": "/v1/search", "groups": "/v1/tasks/groups", "run_events": "/v1/tasks/runs"},
 }
-_SEARCH_MODES = {"base": "basic", "pro": "advanced"}
 
 
 class _Ambiguous(Exception):
@@ -137,20 +147,11 @@ class Core:
     """Request building, parsing, error mapping and every operation's flow. One per client (and per
     ``with_options`` copy); holds no connection."""
 
-    def __init__(
-        self,
-        config: ClientConfig,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        rand: Callable[[], float] = random.random,
-        policy: RetryPolicy | None = None,
-        pacer: RateWindow | None = None,
-    ) -> None:
+    def __init__(self, config: ClientConfig, *, hooks: Hooks | None = None, pacer: RateWindow | None = None) -> None:
         self.config = config
+        self.hooks = hooks or Hooks()
         self.pacer = pacer or RateWindow()
-        self.clock = clock
-        self.rand = rand
-        self.policy = policy or RetryPolicy()
+        self.policy = RetryPolicy(max_retry_after=config.max_retry_after)
         self.paths = _PATHS[config.endpoints]
         self._headers = _Headers(
             {
@@ -161,8 +162,16 @@ class Core:
         )
         self._timeout = httpx.Timeout(config.timeout, connect=min(5.0, config.timeout)).as_dict()
 
+    def changed(self, config: ClientConfig) -> Core:
+        """A core with other settings that shares this one's hooks and its creation pacer (the API's rate limit
+        is per key, not per client object)."""
+        return type(self)(config, hooks=self.hooks, pacer=self.pacer)
+
     def __repr__(self) -> str:
-        return f"Core(base_url={self.config.base_url!r}, endpoints={self.config.endpoints!r})"
+        config = getattr(self, "config", None)
+        if config is None:
+            return f"{type(self).__name__}(<not configured>)"
+        return f"{type(self).__name__}(base_url={config.base_url!r}, endpoints={config.endpoints!r})"
 
     # building and parsing ----------------------------------------------------------------------------------
 
@@ -219,48 +228,117 @@ class Core:
         creation: bool = False,
         long_poll: bool = False,
     ) -> Flow[T]:
-        """Send once, retrying what is safe to retry. A creation request is re-sent only when the server cannot
-        have acted on it (429, or a connection never established); otherwise ``_Ambiguous`` is raised."""
+        """Send once, retrying what is safe to retry, and parse the body. A creation request is re-sent only when
+        the server cannot have acted on it (429, or a connection never established); otherwise ``_Ambiguous`` is
+        raised. A success whose body does not parse is :class:`APIResponseValidationError`."""
         request = self.build_request(method, path, body=body, params=params, betas=betas, read_timeout=read_timeout)
-        response = yield from self.send(request, creation=creation, long_poll=long_poll)
-        return parse(response.content)
+        budget = self.config.timeout if read_timeout is None else max(self.config.timeout, read_timeout)
+        response = yield from self.send(request, creation=creation, long_poll=long_poll, deadline=budget)
+        try:
+            return parse(response.content)
+        except ValueError as exc:  # pydantic's ValidationError and json's errors are ValueErrors
+            raise self.invalid_body(response.status_code, request, response.content, exc) from None
+
+    def invalid_body(
+        self, status_code: int, request: httpx.Request, content: bytes | str, exc: Exception
+    ) -> APIResponseValidationError:
+        """The error for a success status whose body is not what the API promises; a run id in it is kept."""
+        run_id = None
+        try:
+            data = json.loads(content)
+        except ValueError:
+            # A truncated answer may still name the run it created: keep it, so the run can be found.
+            text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+            found = re.search(_RUN_ID_IN_TEXT, text)
+            data = {"run_id": found.group(1)} if found else None
+        if isinstance(data, dict) and isinstance(data.get("run_id"), str):
+            run_id = data["run_id"]
+        first = exc.errors()[0] if isinstance(exc, ValidationError) else None
+        if first is None or first["type"] == "json_invalid":
+            problem = f"not JSON: {first['msg'] if first else exc}"
+        else:
+            problem = f"{'.'.join(str(p) for p in first['loc']) or 'body'}: {first['msg']}"
+        url = str(request.url.copy_with(query=None))
+        return APIResponseValidationError(
+            problem, status_code=status_code, method=request.method, url=url, body=content, run_id=run_id
+        )
 
     def send(
-        self, request: httpx.Request, *, stream: bool = False, creation: bool = False, long_poll: bool = False
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        creation: bool = False,
+        long_poll: bool = False,
+        deadline: float | None = None,
     ) -> Flow[Any]:
-        """The one attempt loop: send ``request`` until it succeeds or a failure is not worth retrying, and return
-        the response (for ``stream``, the open stream handle). Retries connection errors, 408, 409, 429 and 5xx
-        with backoff; a long poll's 408 is the caller's to handle; a creation request is re-sent only when the
-        server cannot have acted on it (429, or a connection never established), else ``_Ambiguous`` is raised."""
+        """The one attempt loop: send ``request`` until it succeeds or :func:`decide` says to stop, and return
+        the response (for ``stream``, the open stream handle). ``deadline`` bounds each attempt, body included.
+        A long poll's 408 is the caller's to handle; a creation request the server may have acted on raises
+        ``_Ambiguous``."""
         attempt = 0
+        clock = self.hooks.clock
+        debug = logger.isEnabledFor(logging.DEBUG)  # the hot path pays nothing for the log when it is off
         while True:
             if creation:
-                wait = self.pacer.reserve(self.clock())
+                wait = self.pacer.reserve(clock())
                 if wait > 0:
+                    logger.info("pacing: %s %s waits %.2f s for the rate limit", request.method, request.url.path, wait)
                     yield Sleep(wait)
+            started = clock() if debug else 0.0
+            failure: ParallelError
             try:
-                answer = yield Send(request, stream=stream)
+                answer = yield Send(request, stream=stream, deadline=deadline)
             except APIConnectionError as exc:
-                if creation and exc.request_sent:
-                    raise _Ambiguous(exc) from exc
-                if attempt >= self.config.max_retries:
-                    raise
-                yield Sleep(self.policy.delay(attempt, None, self.rand))
-                attempt += 1
-                continue
-            response = answer.response if stream else answer
-            if response.is_success:
-                return answer
-            error = self.status_error(response)
-            code = response.status_code
-            retryable = is_retryable_status(code, response.headers) and not (long_poll and code == 408)
-            if not retryable:
-                raise error
-            if creation and code != 429:
-                raise _Ambiguous(error)
-            if attempt >= self.config.max_retries:
-                raise error
-            yield Sleep(self.policy.delay(attempt, response.headers, self.rand))
+                if debug:
+                    elapsed = clock() - started
+                    logger.debug(
+                        "%s %s -> %s (attempt %d, %.3f s)",
+                        request.method,
+                        request.url.path,
+                        type(exc).__name__,
+                        attempt + 1,
+                        elapsed,
+                    )
+                failure = exc
+            else:
+                response = answer.response if stream else answer
+                if debug:
+                    elapsed = clock() - started
+                    logger.debug(
+                        "%s %s -> %d (attempt %d, %.3f s)",
+                        request.method,
+                        request.url.path,
+                        response.status_code,
+                        attempt + 1,
+                        elapsed,
+                    )
+                if response.is_success:
+                    return answer
+                failure = self.status_error(response)
+            decision = decide(
+                failure,
+                attempt,
+                max_retries=self.config.max_retries,
+                policy=self.policy,
+                rand=self.hooks.rand,
+                creation=creation,
+                long_poll=long_poll,
+            )
+            if decision.action == "ambiguous":
+                raise _Ambiguous(failure)
+            if decision.action == "raise":
+                raise failure
+            logger.info(
+                "retrying %s %s in %.2f s (retry %d of %d): %s",
+                request.method,
+                request.url.path,
+                decision.delay,
+                attempt + 1,
+                self.config.max_retries,
+                decision.reason,
+            )
+            yield Sleep(decision.delay)
             attempt += 1
 
     # search ----------------------------------------------------------------------------------------------------
@@ -275,7 +353,8 @@ class Core:
         max_chars_per_result: int | None,
         source_policy: Any,
     ) -> Flow[SearchResponse]:
-        """``POST /alpha/search`` (or ``/v1/search`` with its nested body on the current endpoints)."""
+        """``POST /alpha/search`` (or ``/v1/search`` with its nested body on the current endpoints, keyword queries
+        derived from the objective when none are given)."""
         if isinstance(search_queries, str):
             search_queries = [search_queries]
         policy = None
@@ -283,41 +362,16 @@ class Core:
             from ._models import SourcePolicy
 
             policy = build_model(SourcePolicy, source_policy, "source_policy").to_wire()
-        _limits.check_search(
-            objective=objective,
-            search_queries=search_queries,
-            processor=processor,
-            max_results=max_results,
-            max_chars_per_result=max_chars_per_result,
-            source_policy=policy,
-        )
-        body: dict[str, Any]
-        if self.config.endpoints == "seed":
-            body = {
-                "objective": objective,
-                "search_queries": list(search_queries) if search_queries else None,
-                "processor": processor,
-                "max_results": max_results,
-                "max_chars_per_result": max_chars_per_result,
-                "source_policy": policy,
-            }
-        else:
-            if not search_queries:
-                raise ParallelValidationError(
-                    "search_queries", "the current /v1/search endpoint requires at least one keyword query"
-                )
-            settings = {
-                "source_policy": policy,
-                "max_results": max_results,
-                "excerpt_settings": {"max_chars_per_result": max_chars_per_result} if max_chars_per_result else None,
-            }
-            body = {
-                "objective": objective,
-                "search_queries": list(search_queries),
-                "mode": _SEARCH_MODES.get(processor or ""),
-                "advanced_settings": {k: v for k, v in settings.items() if v is not None} or None,
-            }
-        body = {k: v for k, v in body.items() if v is not None}
+        fields: dict[str, Any] = {
+            "objective": objective,
+            "search_queries": search_queries,
+            "processor": processor,
+            "max_results": max_results,
+            "max_chars_per_result": max_chars_per_result,
+            "source_policy": policy,
+        }
+        _limits.check_search(**fields)
+        body = _search_body()(self.config.endpoints, **fields)
         return (yield from self.request("POST", self.paths["search"], SearchResponse.model_validate_json, body=body))
 
     # task runs -------------------------------------------------------------------------------------------------
@@ -335,18 +389,18 @@ class Core:
     def create_run(self, run: TaskRunInput, betas: Sequence[str] | None) -> Flow[TaskRun]:
         """``POST /v1/tasks/runs``. Never silently re-sent once it may have reached the server."""
         try:
-            return (
-                yield from self.request(
-                    "POST",
-                    "/v1/tasks/runs",
-                    TaskRun.model_validate_json,
-                    body=run.to_wire(),
-                    betas=betas_for([run], betas),
-                    creation=True,
-                )
+            created = yield from self.request(
+                "POST",
+                "/v1/tasks/runs",
+                TaskRun.model_validate_json,
+                body=run.to_wire(),
+                betas=betas_for([run], betas),
+                creation=True,
             )
         except _Ambiguous as ambiguous:
             raise RunCreationUncertainError(run, ambiguous.cause) from ambiguous.cause
+        logger.info("created task run %s (processor %s)", created.run_id, run.processor)
+        return created
 
     def retrieve_run(self, run_id: str) -> Flow[TaskRun]:
         """``GET /v1/tasks/runs/{run_id}``."""
@@ -363,13 +417,13 @@ class Core:
         A 408 re-issues the poll; a 404 is told apart by the run's status: failed or cancelled raises
         :class:`TaskRunFailedError`, an unknown id :class:`NotFoundError`."""
         run_id = _id(run_id)
-        start = self.clock()
+        start = self.hooks.clock()
         while True:
             wait = MAX_SERVER_WAIT
             if timeout is not None:
-                remaining = start + timeout - self.clock()
+                remaining = start + timeout - self.hooks.clock()
                 if remaining <= 0:
-                    raise TaskRunTimeoutError(run_id, self.clock() - start)
+                    raise TaskRunTimeoutError(run_id, self.hooks.clock() - start)
                 wait = max(1, min(MAX_SERVER_WAIT, math.ceil(remaining)))
             try:
                 return (
@@ -403,7 +457,9 @@ class Core:
         """``POST /v1beta/tasks/groups``. Creating an empty group costs nothing, so it is retried normally."""
         _limits.check_metadata(metadata)
         body = {"metadata": dict(metadata)} if metadata else {}
-        return (yield from self.request("POST", self.group_path(), TaskGroup.model_validate_json, body=body))
+        group = yield from self.request("POST", self.group_path(), TaskGroup.model_validate_json, body=body)
+        logger.info("created task group %s", group.taskgroup_id)
+        return group
 
     def retrieve_group(self, taskgroup_id: str) -> Flow[TaskGroup]:
         """``GET /v1beta/tasks/groups/{taskgroup_id}``."""
@@ -463,21 +519,39 @@ class Core:
         resends = 0
         while True:
             try:
-                return (
-                    yield from self.request(
-                        "POST", path, TaskGroupRunResponse.model_validate_json, body=body, betas=betas, creation=True
-                    )
+                added = yield from self.request(
+                    "POST", path, TaskGroupRunResponse.model_validate_json, body=body, betas=betas, creation=True
                 )
             except _Ambiguous as ambiguous:
+                cause = ambiguous.cause
+            else:
+                _log_added(taskgroup_id, added.run_ids)
+                return added
+            # The request may have landed: the group's run count tells. If that cannot be read either, what was
+            # sent is handed back rather than a connection error that invites a resubmit.
+            try:
                 now = (yield from self.retrieve_group(taskgroup_id)).status.num_task_runs
                 if now == known_count + len(chunk):
                     run_ids = yield from self._run_ids_after(taskgroup_id, known_count, len(chunk))
                     group = yield from self.retrieve_group(taskgroup_id)
+                    _log_added(taskgroup_id, run_ids)
                     return TaskGroupRunResponse(status=group.status, run_ids=run_ids)
-                if now != known_count or resends >= self.config.max_retries:
-                    raise RunCreationUncertainError(list(chunk), ambiguous.cause) from ambiguous.cause
-                yield Sleep(self.policy.delay(resends, getattr(ambiguous.cause, "headers", None), self.rand))
-                resends += 1
+            except ParallelError as unreachable:
+                raise RunCreationUncertainError(list(chunk), cause) from unreachable
+            decision = decide(
+                cause, resends, max_retries=self.config.max_retries, policy=self.policy, rand=self.hooks.rand
+            )
+            if now != known_count or decision.action != "retry":
+                raise RunCreationUncertainError(list(chunk), cause) from cause
+            logger.info(
+                "re-sending %d runs to %s in %.2f s: they did not land (%s)",
+                len(chunk),
+                taskgroup_id,
+                decision.delay,
+                decision.reason,
+            )
+            yield Sleep(decision.delay)
+            resends += 1
 
     def _run_ids_after(self, taskgroup_id: str, skip: int, count: int) -> Flow[list[str]]:
         """The ids of runs ``skip`` to ``skip + count`` of a group, in the order they were added."""
@@ -492,11 +566,37 @@ class Core:
                     ids.append(run.run_id)
                 position += 1
 
-        path = self.group_path(taskgroup_id, "/runs")
-        yield from consume(self.stream(path, {}, resumable=True, until_inactive=False), take)
+        yield from consume(self.group_runs(taskgroup_id), take)
         return ids
 
     # streams ---------------------------------------------------------------------------------------------------
+
+    def group_events(self, taskgroup_id: str, last_event_id: str | None = None) -> Flow[None]:
+        """``GET …/groups/{id}/events``: followed (and resumed) until the group is no longer active."""
+        path = self.group_path(taskgroup_id, "/events")
+        return self.stream(path, {"last_event_id": last_event_id}, resumable=True, until_inactive=True)
+
+    def group_runs(
+        self,
+        taskgroup_id: str,
+        status: str | None = None,
+        include_input: bool = False,
+        include_output: bool = False,
+        last_event_id: str | None = None,
+    ) -> Flow[None]:
+        """``GET …/groups/{id}/runs``: a finite snapshot, resumed after a dropped connection."""
+        params = {
+            "status": status,
+            "include_input": include_input or None,
+            "include_output": include_output or None,
+            "last_event_id": last_event_id,
+        }
+        return self.stream(self.group_path(taskgroup_id, "/runs"), params, resumable=True, until_inactive=False)
+
+    def run_events(self, run_id: str) -> Flow[None]:
+        """``GET …/tasks/runs/{id}/events`` (beta): a run's progress; the API cannot resume it."""
+        path = f"{self.paths['run_events']}/{_id(run_id)}/events"
+        return self.stream(path, {}, betas=[BETA_EVENTS], resumable=False, until_inactive=False)
 
     def stream(
         self,
@@ -526,7 +626,10 @@ class Core:
                     if not chunk:
                         break
                     for sse in decoder.feed(chunk):
-                        event: GroupEvent = parse_event(sse.data)
+                        try:
+                            event: GroupEvent = parse_event(sse.data)
+                        except ValueError as exc:
+                            raise self.invalid_body(200, request, sse.data, exc) from None
                         if isinstance(event, ErrorEvent):
                             raise StreamError(event.error)
                         event_id = getattr(event, "event_id", None)
@@ -537,21 +640,43 @@ class Core:
                         received += 1
                         failures = 0
                         yield Emit(event)
-            except APIConnectionError:
+            except APIConnectionError as exc:
                 yield Close(handle)
-                if not resumable or failures >= self.config.max_retries:
+                if not resumable:
                     raise
-                yield Sleep(self.policy.delay(failures, None, self.rand))
+                yield from self._reconnect_wait(exc, failures, path)
                 failures += 1
                 continue
             yield Close(handle)
             if not until_inactive or not group_active:
                 return
             if received == 0:
-                failures += 1
-                if failures > self.config.max_retries:
+                # Closed at once while the group is said to be active: reconnect, but not forever.
+                if failures >= self.config.max_retries:
                     return
-                yield Sleep(self.policy.delay(failures - 1, None, self.rand))
+                yield Sleep(self.policy.backoff(failures, self.hooks.rand))
+                failures += 1
+
+    def _reconnect_wait(self, cut: APIConnectionError, failures: int, path: str) -> Flow[None]:
+        """Wait before reconnecting a dropped stream, or raise ``cut`` when :func:`decide` gives up."""
+        decision = decide(cut, failures, max_retries=self.config.max_retries, policy=self.policy, rand=self.hooks.rand)
+        if decision.action != "retry":
+            raise cut
+        logger.info("stream %s dropped; resuming in %.2f s: %s", path, decision.delay, decision.reason)
+        yield Sleep(decision.delay)
+
+
+def _log_added(taskgroup_id: str, run_ids: Sequence[str]) -> None:
+    if run_ids and logger.isEnabledFor(logging.INFO):
+        logger.info("added %d runs to %s: %s", len(run_ids), taskgroup_id, " ".join(run_ids))
+
+
+@functools.cache
+def _search_body() -> Callable[..., dict[str, Any]]:
+    # Imported on the first search, so start-up pays only for what is used; cached, so each search pays nothing.
+    from ._search import search_body
+
+    return search_body
 
 
 def _id(value: str) -> str:

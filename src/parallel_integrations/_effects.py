@@ -1,4 +1,5 @@
-"""The effects a flow yields to a driver, and the one helper that nests a streaming flow in another.
+"""The effects a flow yields to a driver, the hooks a driver and a core share (clock, random source, sleep), and
+the one helper that nests a streaming flow in another.
 
 A flow is a generator: it yields an effect, the driver performs it (sync or async) and sends back the outcome, or
 throws the failure in. Flows know nothing of threads, event loops or sockets.
@@ -6,65 +7,112 @@ throws the failure in. Flows know nothing of threads, event loops or sockets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from dataclasses import dataclass
+import random
+import time
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import httpx
 
-__all__ = ["Close", "Effect", "Emit", "Flow", "Read", "Send", "Sleep", "StreamHandle", "consume"]
+__all__ = ["Close", "Effect", "Emit", "Flow", "Hooks", "Read", "Send", "Sleep", "StreamHandle", "consume"]
 
 T = TypeVar("T")
 C = TypeVar("C")
 
 
-@dataclass(slots=True)
-class Send:
+class Plain:
+    """Base of small value classes: slots and a readable repr. Plain classes, not dataclasses, because building a
+    dataclass at import costs about a millisecond of start-up each."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class Send(Plain):
     """Send ``request``; the driver answers with the ``httpx.Response`` (body read), or a stream handle whose
-    ``response`` is open for :class:`Read` when ``stream`` is set (an error status arrives with its body read)."""
+    ``response`` is open for :class:`Read` when ``stream`` is set (an error status arrives with its body read).
+    ``deadline`` is the seconds the whole attempt may take, body included (httpx's own timeouts bound each read,
+    not the sum); ``None`` for a stream, which is read at the caller's pace."""
 
-    request: httpx.Request
-    stream: bool = False
+    __slots__ = ("deadline", "request", "stream")
+
+    def __init__(self, request: httpx.Request, stream: bool = False, deadline: float | None = None) -> None:
+        self.request = request
+        self.stream = stream
+        self.deadline = deadline
 
 
-@dataclass(slots=True)
-class Sleep:
+class Sleep(Plain):
     """Wait ``seconds`` before going on."""
 
-    seconds: float
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
 
 
-@dataclass(slots=True)
-class Read:
+class Read(Plain):
     """The next chunk of an open stream's body; ``b""`` at its end."""
 
-    handle: Any
+    __slots__ = ("handle",)
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
 
 
-@dataclass(slots=True)
-class Close:
+class Close(Plain):
     """Release an open stream (its connection goes back to the pool or is dropped)."""
 
-    handle: Any
+    __slots__ = ("handle",)
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
 
 
-@dataclass(slots=True)
-class Emit:
+class Emit(Plain):
     """Hand ``value`` to the caller of a streaming operation."""
 
-    value: Any
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class Hooks(Plain):
+    """What a client takes from its surroundings, in one object so that a test swaps all of it at once: the
+    monotonic ``clock``, the ``rand`` source of backoff jitter, and ``sleep`` (sync) / ``asleep`` (async;
+    ``None``: ``asyncio.sleep``, imported only by async clients)."""
+
+    __slots__ = ("asleep", "clock", "rand", "sleep")
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+        sleep: Callable[[float], None] = time.sleep,
+        asleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.rand = rand
+        self.sleep = sleep
+        self.asleep = asleep
 
 
 Effect: TypeAlias = Send | Sleep | Read | Close | Emit
 Flow: TypeAlias = Generator[Effect, Any, T]
 
 
-@dataclass(slots=True)
-class StreamHandle(Generic[C]):
+class StreamHandle(Plain, Generic[C]):
     """What a driver returns for ``Send(stream=True)``: the response and the driver's chunk iterator."""
 
-    response: httpx.Response
-    chunks: C
+    __slots__ = ("chunks", "response")
+
+    def __init__(self, response: httpx.Response, chunks: C) -> None:
+        self.response = response
+        self.chunks = chunks
 
 
 def consume(flow: Flow[T], on_emit: Callable[[Any], Any]) -> Flow[T]:

@@ -14,9 +14,10 @@
     │   ├── RequestTimeoutError           408        (a result wait ended with the run still active)
     │   ├── ConflictError                 409
     │   ├── UnprocessableEntityError      422        (``errors`` lists every failing field, either body shape)
-    │   ├── RateLimitError                429        (``retry_after`` in seconds when the API said)
+    │   ├── RateLimitError                429        (``retry_after``: the server's wait, in seconds)
     │   └── InternalServerError           5xx
-    ├── TaskRunFailedError                           the run ended as failed (``run.error`` says why)
+    ├── APIResponseValidationError                   a 2xx answer that is not what the API promises
+    ├── TaskRunFailedError                           the run ended failed or cancelled (``run.error`` says why)
     ├── TaskRunTimeoutError (also TimeoutError)      the caller's deadline passed with the run still active
     ├── RunCreationUncertainError                    a create request may or may not have reached the server
     ├── OutputValidationError                        the answer does not fit the caller's schema
@@ -30,6 +31,8 @@ Messages never contain the API key.
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
@@ -61,6 +65,7 @@ __all__ = [
     "WebhookReplayError",
     "WebhookVerificationError",
     "error_from_response",
+    "note_interruption",
     "status_error_class",
 ]
 
@@ -109,7 +114,8 @@ class APIStatusError(ParallelError):
     """The API answered with a non-success status.
 
     ``status_code``, ``ref_id`` (quote it to Parallel support), ``message`` and ``detail`` come from the error body;
-    ``body`` is the parsed body as received.
+    ``body`` is the parsed body as received; ``retry_after`` is the wait the server asked for in seconds
+    (``Retry-After`` as seconds or an HTTP date, or ``retry-after-ms``), ``None`` when it did not say.
     """
 
     def __init__(
@@ -128,6 +134,9 @@ class APIStatusError(ParallelError):
         self.detail = detail
         self.body = body
         self.headers = headers or {}
+        from ._retry import parse_retry_after
+
+        self.retry_after: float | None = parse_retry_after(self.headers)
         suffix = f" (ref_id {ref_id})" if ref_id else ""
         super().__init__(f"{status_code}: {message}{suffix}")
 
@@ -178,13 +187,8 @@ class UnprocessableEntityError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: too many requests. ``retry_after`` is the wait the server asked for, in seconds, when it said."""
-
-    @property
-    def retry_after(self) -> float | None:
-        from ._retry import parse_retry_after
-
-        return parse_retry_after(self.headers)
+    """429: too many requests. ``retry_after`` is the wait the server asked for, in seconds, when it said. A wait
+    longer than the client's ``max_retry_after`` is not waited out: the error is raised at once."""
 
 
 class InternalServerError(APIStatusError):
@@ -246,14 +250,39 @@ def _summarize_detail(detail: Any) -> str:
     return str(detail)
 
 
+class APIResponseValidationError(ParallelError):
+    """A success status whose body is not what the API promises: an HTML page from a proxy, truncated JSON, the
+    wrong shape, or a stream event whose data does not parse.
+
+    ``status_code``, ``method`` and ``url`` say which answer; ``body_excerpt`` is the start of the body (at most
+    300 characters); ``run_id`` is kept when the body of a run creation still held one, so the run can be found.
+    """
+
+    def __init__(
+        self, problem: str, *, status_code: int, method: str, url: str, body: bytes | str, run_id: str | None = None
+    ) -> None:
+        self.status_code = status_code
+        self.method = method
+        self.url = url
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        self.body_excerpt = text[:300]
+        self.run_id = run_id
+        where = f" (run {run_id})" if run_id else ""
+        super().__init__(
+            f"{status_code} from {method} {url}{where}: the body is not what the API promises ({problem}); "
+            f"it starts: {self.body_excerpt[:120]!r}"
+        )
+
+
 class TaskRunFailedError(ParallelError):
-    """The run ended as ``failed``. ``run`` is its final state; ``run.error.message`` says why."""
+    """The run ended without an answer: ``failed`` (or ``cancelled``). ``run`` is its final state;
+    ``run.error.message`` says why."""
 
     def __init__(self, run: TaskRun) -> None:
         self.run = run
         self.run_id = run.run_id
         reason = run.error.message if run.error is not None and run.error.message else "no reason given"
-        super().__init__(f"task run {run.run_id} failed: {reason}")
+        super().__init__(f"task run {run.run_id} {run.status}: {reason}")
 
 
 class TaskRunTimeoutError(ParallelError, TimeoutError):
@@ -318,3 +347,14 @@ class WebhookReplayError(WebhookVerificationError):
     def __init__(self, webhook_id: str) -> None:
         super().__init__(f"webhook delivery {webhook_id!r} was already received; not processing it twice")
         self.webhook_id = webhook_id
+
+
+def note_interruption(interrupt: BaseException, note: str) -> None:
+    """On a Ctrl-C (``KeyboardInterrupt``, or the cancellation that ``asyncio.run`` turns it into inside a
+    coroutine), add ``note`` to the exception and log it at WARNING: the work goes on on the server, and the note
+    says how to pick it up again. Any other exception is left alone."""
+    asyncio = sys.modules.get("asyncio")  # loaded whenever a cancellation can happen; never imported here
+    cancelled = asyncio is not None and isinstance(interrupt, asyncio.CancelledError)
+    if isinstance(interrupt, KeyboardInterrupt) or cancelled:
+        interrupt.add_note(note)
+        logging.getLogger("parallel_integrations").warning("interrupted: %s", note)

@@ -28,7 +28,9 @@ __all__ = [
     "McpServer",
     "McpToolCall",
     "OutputSchema",
+    "ParsedTaskRunJsonOutput",
     "ParsedTaskRunResult",
+    "ParsedTaskRunTextOutput",
     "RunEvent",
     "RunStatus",
     "SearchResponse",
@@ -338,11 +340,30 @@ class TaskRunResult(_Wire):
 ParsedT = TypeVar("ParsedT")
 
 
-class ParsedTaskRunResult(TaskRunResult, Generic[ParsedT]):
-    """A :class:`TaskRunResult` whose JSON content was validated into the caller's pydantic class:
-    ``result.parsed`` is the instance (``None`` for a text output)."""
+class ParsedTaskRunJsonOutput(TaskRunJsonOutput, Generic[ParsedT]):
+    """A JSON output whose ``content`` was validated into the caller's pydantic class: ``parsed`` is the instance
+    (the official SDK's ``ParsedTaskRunJsonOutput``)."""
 
     parsed: ParsedT | None = Field(default=None, exclude=True)
+
+
+class ParsedTaskRunTextOutput(TaskRunTextOutput, Generic[ParsedT]):
+    """A text output of a run that asked for a class. ``parsed`` is ``None`` unless the text itself is a JSON
+    object that fits the class."""
+
+    parsed: ParsedT | None = Field(default=None, exclude=True)
+
+
+class ParsedTaskRunResult(TaskRunResult, Generic[ParsedT]):
+    """A :class:`TaskRunResult` whose output was validated into the caller's pydantic class. The instance is at
+    ``result.output.parsed``, as in the official SDK; ``result.parsed`` is a shortcut to it."""
+
+    output: Annotated[ParsedTaskRunTextOutput[ParsedT] | ParsedTaskRunJsonOutput[ParsedT], Field(discriminator="type")]
+
+    @property
+    def parsed(self) -> ParsedT | None:
+        """The output as an instance of the caller's class (``result.output.parsed``)."""
+        return self.output.parsed
 
 
 # --- task groups ----------------------------------------------------------------------------------------------

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
 from ._errors import OutputValidationError, SchemaError
-from ._models import ParsedTaskRunResult, TaskRunResult
+from ._models import ParsedTaskRunJsonOutput, ParsedTaskRunResult, ParsedTaskRunTextOutput, TaskRunResult
 from ._schema import _accepts_null, _class_schema, _resolve
 
-__all__ = ["parse_if_model", "parse_output", "validate_content"]
+__all__ = ["parse_output", "parse_result", "validate_content"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -75,22 +75,48 @@ def validate_content(content: Any, cls: type[T]) -> T:
 
 
 def parse_output(result: TaskRunResult, cls: type[T]) -> ParsedTaskRunResult[T]:
-    """``result`` with its output validated into ``cls`` (see :func:`validate_content`) as ``.parsed``.
+    """``result`` with its output validated into ``cls`` (see :func:`validate_content`): the instance is at
+    ``.output.parsed`` (as in the official SDK), and ``.parsed`` is a shortcut to it.
 
     A text output is read as JSON if it is a JSON object; otherwise no instance can be built, which is an
-    :class:`OutputValidationError` like a failed validation. The error keeps the raw ``content``, pydantic's
-    ``errors`` (JSON-safe) and the ``result``."""
+    :class:`OutputValidationError` like a failed validation (never a silent ``None`` where an instance was asked
+    for). The error keeps the raw ``content``, pydantic's ``errors`` (JSON-safe) and the ``result``."""
+    output = result.output
     try:
-        parsed = validate_content(result.output.content, cls)
+        parsed = validate_content(output.content, cls)
     except OutputValidationError as exc:
-        message = f"{'the run returned text, not JSON: ' if result.output.type == 'text' else ''}{exc}"
+        message = f"{'the run returned text, not JSON: ' if output.type == 'text' else ''}{exc}"
         raise OutputValidationError(message, content=exc.content, errors=exc.errors, result=result) from exc
-    return ParsedTaskRunResult(run=result.run, output=result.output, parsed=parsed, **(result.model_extra or {}))
+    return _with_parsed(result, parsed, cls)
 
 
-def parse_if_model(result: TaskRunResult, output: Any) -> TaskRunResult:
-    """``parse_output(result, output)`` when ``output`` is a pydantic class (the caller asked for instances);
-    ``result`` unchanged for a schema dict, a text description or nothing."""
+def _with_parsed(result: TaskRunResult, parsed: Any, cls: Any) -> ParsedTaskRunResult[Any]:
+    """``result`` as a :class:`ParsedTaskRunResult` whose output carries ``parsed``."""
+    output = result.output
+    kind = ParsedTaskRunJsonOutput if output.type == "json" else ParsedTaskRunTextOutput
+    # Both parts were validated already: construct, don't validate again (a batch parses thousands).
+    parsed_output = kind[cls].model_construct(
+        _fields_set=output.model_fields_set, **vars(output), **(output.model_extra or {}), parsed=parsed
+    )
+    built: ParsedTaskRunResult[Any] = ParsedTaskRunResult[cls].model_construct(
+        _fields_set=result.model_fields_set, run=result.run, output=parsed_output, **(result.model_extra or {})
+    )
+    return built
+
+
+@overload
+def parse_result(result: TaskRunResult, output: type[T]) -> ParsedTaskRunResult[T]: ...
+@overload
+def parse_result(result: TaskRunResult, output: Any) -> ParsedTaskRunResult[Any]: ...
+def parse_result(result: TaskRunResult, output: Any) -> ParsedTaskRunResult[Any]:
+    """Read a run's answer back the way ``task_runs.execute(output=...)`` does, for code that creates a run and
+    waits for it in two steps: ``parse_result(client.task_runs.result(run_id), output)``.
+
+    When ``output`` is a pydantic class, this is :func:`parse_output` (the instance at ``.output.parsed``,
+    :class:`OutputValidationError` when the answer does not fit); for a schema dict, a text description or
+    ``None``, the same result with ``output.parsed`` set to ``None``, so every result reads alike."""
     if isinstance(output, type) and issubclass(output, BaseModel):
         return parse_output(result, output)
-    return result
+    if isinstance(result, ParsedTaskRunResult):
+        return result
+    return _with_parsed(result, None, type(None))

@@ -1,5 +1,6 @@
-"""``client.task_runs`` and ``client.task_groups``, sync and async. Each method validates its arguments into wire
-models, asks the core for the operation's flow, and hands it to the client's driver."""
+"""The resources: ``client.task_runs``, ``client.task_groups`` and the search behind ``client.search``, sync and
+async. Each method validates its arguments into wire models, asks the core for the operation's flow, and hands it
+to its driver: a resource holds a :class:`Driver` (or :class:`AsyncDriver`) and nothing else of its client."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
-from ._batch import BatchInput, BatchItem, BatchProgress, run_batch, run_batch_async
+from ._batch_items import BatchInput, BatchItem, BatchProgress
 from ._core import Core, build_model
-from ._effects import Flow
-from ._errors import ParallelValidationError
+from ._errors import ParallelValidationError, note_interruption
 from ._models import (
     GroupEvent,
     McpServer,
     ParsedTaskRunResult,
     RunStatus,
+    SearchResponse,
     SourcePolicy,
     TaskGroup,
     TaskGroupRunResponse,
@@ -27,12 +28,24 @@ from ._models import (
     TaskSpec,
     Webhook,
 )
-from ._parse import parse_if_model
+from ._parse import parse_result
 
 if TYPE_CHECKING:
-    from ._client import AsyncParallelClient, ParallelClient
+    from ._contract import AsyncDriver, Driver
 
-__all__ = ["AsyncEventStream", "AsyncTaskGroups", "AsyncTaskRuns", "EventStream", "TaskGroups", "TaskRuns"]
+__all__ = [
+    "AsyncEventStream",
+    "AsyncResource",
+    "AsyncSearch",
+    "AsyncTaskGroups",
+    "AsyncTaskRuns",
+    "EventStream",
+    "Search",
+    "SyncResource",
+    "TaskGroups",
+    "TaskRuns",
+    "describe",
+]
 
 M = TypeVar("M", bound=BaseModel)
 E = TypeVar("E")
@@ -114,42 +127,106 @@ def _spec(value: TaskSpec | Mapping[str, Any] | None, field: str) -> TaskSpec | 
     return None if value is None else build_model(TaskSpec, value, field)
 
 
-def _runs_params(
-    status: RunStatus | None, include_input: bool, include_output: bool, last_event_id: str | None
-) -> dict[str, Any]:
-    return {
-        "status": status,
-        "include_input": include_input or None,
-        "include_output": include_output or None,
-        "last_event_id": last_event_id,
-    }
+# --- the resource bases: a driver, and nothing else of the client ------------------------------------------
 
 
-def _group_events(core: Core, taskgroup_id: str, last_event_id: str | None) -> Flow[None]:
-    return core.stream(
-        core.group_path(taskgroup_id, "/events"), {"last_event_id": last_event_id}, resumable=True, until_inactive=True
+def describe(owner: object, core: Core | None) -> str:
+    """``Name(base_url=..., endpoints=...)``; safe on a half-built object (no core yet)."""
+    config = getattr(core, "config", None)
+    if config is None:
+        return f"{type(owner).__name__}(<not configured>)"
+    return f"{type(owner).__name__}(base_url={config.base_url!r}, endpoints={config.endpoints!r})"
+
+
+class SyncResource:
+    """Base of the sync resources: performs the core's flows through a :class:`Driver`."""
+
+    def __init__(self, driver: Driver) -> None:
+        self._driver = driver
+        self._core: Core = driver.core  # a driver keeps its core for life
+
+    def __repr__(self) -> str:
+        driver = getattr(self, "_driver", None)
+        return describe(self, getattr(driver, "core", None))
+
+
+class AsyncResource:
+    """Base of the async resources: performs the core's flows through an :class:`AsyncDriver`."""
+
+    def __init__(self, driver: AsyncDriver) -> None:
+        self._driver = driver
+        self._core: Core = driver.core  # a driver keeps its core for life
+
+    def __repr__(self) -> str:
+        driver = getattr(self, "_driver", None)
+        return describe(self, getattr(driver, "core", None))
+
+
+def interrupted_note(run_id: str) -> str:
+    """What a Ctrl-C during ``execute`` says: the run goes on, and how to pick it up again."""
+    return (
+        f"task run {run_id} was created and goes on on the server; "
+        f'collect its result with client.task_runs.result("{run_id}")'
     )
 
 
-def _group_runs(core: Core, taskgroup_id: str, params: dict[str, Any]) -> Flow[None]:
-    return core.stream(core.group_path(taskgroup_id, "/runs"), params, resumable=True, until_inactive=False)
+class Search(SyncResource):
+    """Web search; ``client.search(...)`` delegates here."""
+
+    def search(
+        self,
+        objective: str | None = None,
+        *,
+        search_queries: Sequence[str] | None = None,
+        processor: str | None = None,
+        max_results: int | None = None,
+        max_chars_per_result: int | None = None,
+        source_policy: SourcePolicy | Mapping[str, Any] | None = None,
+    ) -> SearchResponse:
+        """Ranked URLs with excerpts, best first. See :meth:`ParallelClient.search`."""
+        return self._driver.run(
+            self._core.search(
+                objective=objective,
+                search_queries=search_queries,
+                processor=processor,
+                max_results=max_results,
+                max_chars_per_result=max_chars_per_result,
+                source_policy=source_policy,
+            )
+        )
 
 
-def _run_events(core: Core, run_id: str) -> Flow[None]:
-    from ._core import BETA_EVENTS, _id
+class AsyncSearch(AsyncResource):
+    """Web search, awaited; ``AsyncParallelClient.search(...)`` delegates here."""
 
-    path = f"{core.paths['run_events']}/{_id(run_id)}/events"
-    return core.stream(path, {}, betas=[BETA_EVENTS], resumable=False, until_inactive=False)
+    async def search(
+        self,
+        objective: str | None = None,
+        *,
+        search_queries: Sequence[str] | None = None,
+        processor: str | None = None,
+        max_results: int | None = None,
+        max_chars_per_result: int | None = None,
+        source_policy: SourcePolicy | Mapping[str, Any] | None = None,
+    ) -> SearchResponse:
+        """Ranked URLs with excerpts, best first. See :meth:`ParallelClient.search`."""
+        return await self._driver.run(
+            self._core.search(
+                objective=objective,
+                search_queries=search_queries,
+                processor=processor,
+                max_results=max_results,
+                max_chars_per_result=max_chars_per_result,
+                source_policy=source_policy,
+            )
+        )
 
 
 # --- sync -----------------------------------------------------------------------------------------------------
 
 
-class TaskRuns:
+class TaskRuns(SyncResource):
     """Task runs: one input in, schema-shaped output with per-field basis out."""
-
-    def __init__(self, client: ParallelClient) -> None:
-        self._client = client
 
     def create(
         self,
@@ -173,7 +250,7 @@ class TaskRuns:
         re-sent: :class:`RunCreationUncertainError` carries what was sent.
         """
         run = _run_input(
-            self._client._core,
+            self._core,
             input=input,
             processor=processor,
             task_spec=task_spec,
@@ -184,15 +261,15 @@ class TaskRuns:
             webhook=webhook,
             previous_interaction_id=previous_interaction_id,
         )
-        return self._client._run(self._client._core.create_run(run, betas))
+        return self._driver.run(self._core.create_run(run, betas))
 
     def retrieve(self, run_id: str) -> TaskRun:
         """The run's current state (does not wait)."""
-        return self._client._run(self._client._core.retrieve_run(run_id))
+        return self._driver.run(self._core.retrieve_run(run_id))
 
     def retrieve_input(self, run_id: str) -> TaskRunInput:
         """The input the run was created with, task spec included."""
-        return self._client._run(self._client._core.retrieve_input(run_id))
+        return self._driver.run(self._core.retrieve_input(run_id))
 
     def result(self, run_id: str, *, timeout: float | None = None, betas: Sequence[str] | None = None) -> TaskRunResult:
         """Wait for the run to finish and return its output with basis.
@@ -201,7 +278,7 @@ class TaskRuns:
         the run is active). Raises :class:`TaskRunFailedError` if the run failed, :class:`TaskRunTimeoutError`
         if the deadline passed first (the run goes on; call again later), :class:`NotFoundError` for an unknown id.
         """
-        return self._client._run(self._client._core.wait_result(run_id, timeout, betas))
+        return self._driver.run(self._core.wait_result(run_id, timeout, betas))
 
     @overload
     def execute(
@@ -230,7 +307,7 @@ class TaskRuns:
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
         timeout: float | None = None,
         betas: Sequence[str] | None = None,
-    ) -> TaskRunResult: ...
+    ) -> ParsedTaskRunResult[None]: ...
     def execute(
         self,
         input: str | Mapping[str, Any] | BaseModel,
@@ -243,45 +320,47 @@ class TaskRuns:
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
         timeout: float | None = None,
         betas: Sequence[str] | None = None,
-    ) -> TaskRunResult:
+    ) -> ParsedTaskRunResult[Any]:
         """Create a run and wait for its result (``timeout`` seconds at most; ``None``: no deadline).
 
-        ``output`` is a pydantic class (then ``result.parsed`` is an instance of it), a JSON schema (bare, or in
-        the API's ``{"type": "json", "json_schema": ...}`` form), or a text description. ``input_schema`` describes
+        ``output`` is a pydantic class (then ``result.output.parsed``, or its shortcut ``result.parsed``, is an
+        instance of it, as in the official SDK), a JSON schema (bare, or in the API's ``{"type": "json",
+        "json_schema": ...}`` form), or a text description (then ``parsed`` is ``None``). ``input_schema`` describes
         a structured ``input`` the same way (``input`` may then be an instance of that class). Raises what
         :meth:`create` and :meth:`result` raise, and :class:`OutputValidationError` when the answer does not
         fit the class.
         """
         run = _run_input(
-            self._client._core,
+            self._core,
             input=input,
             processor=processor,
             task_spec=_execute_spec(output, input_schema, task_spec),
             metadata=metadata,
             source_policy=source_policy,
         )
-        created = self._client._run(self._client._core.create_run(run, betas))
-        return parse_if_model(self.result(created.run_id, timeout=timeout, betas=betas), output)
+        created = self._driver.run(self._core.create_run(run, betas))
+        try:
+            return parse_result(self.result(created.run_id, timeout=timeout, betas=betas), output)
+        except BaseException as interrupt:
+            note_interruption(interrupt, interrupted_note(created.run_id))
+            raise
 
     def stream_events(self, run_id: str) -> EventStream[GroupEvent]:
         """Progress of a run created with ``enable_events=True``: state, progress messages and source stats,
         ending with the final state (with its output when completed). Not resumable."""
-        return EventStream(self._client._iterate(_run_events(self._client._core, run_id)))
+        return EventStream(self._driver.iterate(self._core.run_events(run_id)))
 
 
-class TaskGroups:
+class TaskGroups(SyncResource):
     """Task groups: batches of runs, monitored and collected together."""
-
-    def __init__(self, client: ParallelClient) -> None:
-        self._client = client
 
     def create(self, *, metadata: Mapping[str, str | int | float | bool] | None = None) -> TaskGroup:
         """Create an empty group."""
-        return self._client._run(self._client._core.create_group(metadata))
+        return self._driver.run(self._core.create_group(metadata))
 
     def retrieve(self, taskgroup_id: str) -> TaskGroup:
         """The group's aggregated status: run count, counts per status, ``is_active``."""
-        return self._client._run(self._client._core.retrieve_group(taskgroup_id))
+        return self._driver.run(self._core.retrieve_group(taskgroup_id))
 
     def add_runs(
         self,
@@ -298,11 +377,9 @@ class TaskGroups:
         may have reached the server is reconciled through the group's run count, never blindly re-sent (assumes no
         other writer adds to the group at the same moment).
         """
-        core = self._client._core
+        core = self._core
         runs = core.group_inputs(inputs)
-        return self._client._run(
-            core.add_runs(taskgroup_id, runs, _spec(default_task_spec, "default_task_spec"), betas)
-        )
+        return self._driver.run(core.add_runs(taskgroup_id, runs, _spec(default_task_spec, "default_task_spec"), betas))
 
     def stream_runs(
         self,
@@ -315,19 +392,45 @@ class TaskGroups:
     ) -> EventStream[GroupEvent]:
         """Every run of the group as it is now (a finite snapshot, in the order added), optionally with inputs and
         (for completed runs) outputs. Resumes by itself after a dropped connection."""
-        params = _runs_params(status, include_input, include_output, last_event_id)
-        return EventStream(self._client._iterate(_group_runs(self._client._core, taskgroup_id, params)))
+        flow = self._core.group_runs(taskgroup_id, status, include_input, include_output, last_event_id)
+        return EventStream(self._driver.iterate(flow))
 
     def stream_events(self, taskgroup_id: str, *, last_event_id: str | None = None) -> EventStream[GroupEvent]:
         """The group's events: status changes and runs reaching a final state, from the start (or after
         ``last_event_id``) until the group is no longer active. A dropped connection is resumed after the last
         event received, so every event arrives exactly once."""
-        return EventStream(self._client._iterate(_group_events(self._client._core, taskgroup_id, last_event_id)))
+        return EventStream(self._driver.iterate(self._core.group_events(taskgroup_id, last_event_id)))
 
     def retrieve_run(self, taskgroup_id: str, run_id: str) -> TaskRun:
         """One run of the group."""
-        return self._client._run(self._client._core.retrieve_group_run(taskgroup_id, run_id))
+        return self._driver.run(self._core.retrieve_group_run(taskgroup_id, run_id))
 
+    @overload
+    def run_batch(
+        self,
+        inputs: Iterable[BatchInput] | None = None,
+        *,
+        processor: str | None = None,
+        output: type[M],
+        input_schema: Any = None,
+        taskgroup_id: str | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        max_concurrency: int = 16,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+    ) -> Iterator[BatchItem[M]]: ...
+    @overload
+    def run_batch(
+        self,
+        inputs: Iterable[BatchInput] | None = None,
+        *,
+        processor: str | None = None,
+        output: Any = None,
+        input_schema: Any = None,
+        taskgroup_id: str | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        max_concurrency: int = 16,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+    ) -> Iterator[BatchItem[None]]: ...
     def run_batch(
         self,
         inputs: Iterable[BatchInput] | None = None,
@@ -354,8 +457,10 @@ class TaskGroups:
         >>> for item in client.task_groups.run_batch(companies, processor="base", output=Profile):
         ...     print(item.index, item.parsed if item.ok else item.error)
         """
+        from ._batch import run_batch  # the runner loads on the first batch
+
         return run_batch(
-            self._client,
+            self._driver,
             inputs,
             processor=processor,
             output=output,
@@ -370,11 +475,8 @@ class TaskGroups:
 # --- async ----------------------------------------------------------------------------------------------------
 
 
-class AsyncTaskRuns:
+class AsyncTaskRuns(AsyncResource):
     """Task runs, awaited. See :class:`TaskRuns` for each method."""
-
-    def __init__(self, client: AsyncParallelClient) -> None:
-        self._client = client
 
     async def create(
         self,
@@ -392,7 +494,7 @@ class AsyncTaskRuns:
     ) -> TaskRun:
         """Start a run and return it queued. See :meth:`TaskRuns.create`."""
         run = _run_input(
-            self._client._core,
+            self._core,
             input=input,
             processor=processor,
             task_spec=task_spec,
@@ -403,21 +505,21 @@ class AsyncTaskRuns:
             webhook=webhook,
             previous_interaction_id=previous_interaction_id,
         )
-        return await self._client._run(self._client._core.create_run(run, betas))
+        return await self._driver.run(self._core.create_run(run, betas))
 
     async def retrieve(self, run_id: str) -> TaskRun:
         """The run's current state (does not wait)."""
-        return await self._client._run(self._client._core.retrieve_run(run_id))
+        return await self._driver.run(self._core.retrieve_run(run_id))
 
     async def retrieve_input(self, run_id: str) -> TaskRunInput:
         """The input the run was created with, task spec included."""
-        return await self._client._run(self._client._core.retrieve_input(run_id))
+        return await self._driver.run(self._core.retrieve_input(run_id))
 
     async def result(
         self, run_id: str, *, timeout: float | None = None, betas: Sequence[str] | None = None
     ) -> TaskRunResult:
         """Wait for the run to finish and return its output. See :meth:`TaskRuns.result`."""
-        return await self._client._run(self._client._core.wait_result(run_id, timeout, betas))
+        return await self._driver.run(self._core.wait_result(run_id, timeout, betas))
 
     @overload
     async def execute(
@@ -446,7 +548,7 @@ class AsyncTaskRuns:
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
         timeout: float | None = None,
         betas: Sequence[str] | None = None,
-    ) -> TaskRunResult: ...
+    ) -> ParsedTaskRunResult[None]: ...
     async def execute(
         self,
         input: str | Mapping[str, Any] | BaseModel,
@@ -459,37 +561,38 @@ class AsyncTaskRuns:
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
         timeout: float | None = None,
         betas: Sequence[str] | None = None,
-    ) -> TaskRunResult:
+    ) -> ParsedTaskRunResult[Any]:
         """Create a run and wait for its result. See :meth:`TaskRuns.execute`."""
         run = _run_input(
-            self._client._core,
+            self._core,
             input=input,
             processor=processor,
             task_spec=_execute_spec(output, input_schema, task_spec),
             metadata=metadata,
             source_policy=source_policy,
         )
-        created = await self._client._run(self._client._core.create_run(run, betas))
-        return parse_if_model(await self.result(created.run_id, timeout=timeout, betas=betas), output)
+        created = await self._driver.run(self._core.create_run(run, betas))
+        try:
+            return parse_result(await self.result(created.run_id, timeout=timeout, betas=betas), output)
+        except BaseException as interrupt:
+            note_interruption(interrupt, interrupted_note(created.run_id))
+            raise
 
     def stream_events(self, run_id: str) -> AsyncEventStream[GroupEvent]:
         """Progress events of a run created with ``enable_events=True``. See :meth:`TaskRuns.stream_events`."""
-        return AsyncEventStream(self._client._iterate(_run_events(self._client._core, run_id)))
+        return AsyncEventStream(self._driver.iterate(self._core.run_events(run_id)))
 
 
-class AsyncTaskGroups:
+class AsyncTaskGroups(AsyncResource):
     """Task groups, awaited. See :class:`TaskGroups` for each method."""
-
-    def __init__(self, client: AsyncParallelClient) -> None:
-        self._client = client
 
     async def create(self, *, metadata: Mapping[str, str | int | float | bool] | None = None) -> TaskGroup:
         """Create an empty group."""
-        return await self._client._run(self._client._core.create_group(metadata))
+        return await self._driver.run(self._core.create_group(metadata))
 
     async def retrieve(self, taskgroup_id: str) -> TaskGroup:
         """The group's aggregated status."""
-        return await self._client._run(self._client._core.retrieve_group(taskgroup_id))
+        return await self._driver.run(self._core.retrieve_group(taskgroup_id))
 
     async def add_runs(
         self,
@@ -500,10 +603,10 @@ class AsyncTaskGroups:
         betas: Sequence[str] | None = None,
     ) -> TaskGroupRunResponse:
         """Add runs, in requests of at most 1,000. See :meth:`TaskGroups.add_runs`."""
-        core = self._client._core
+        core = self._core
         runs = core.group_inputs(inputs)
         spec = _spec(default_task_spec, "default_task_spec")
-        return await self._client._run(core.add_runs(taskgroup_id, runs, spec, betas))
+        return await self._driver.run(core.add_runs(taskgroup_id, runs, spec, betas))
 
     def stream_runs(
         self,
@@ -515,18 +618,44 @@ class AsyncTaskGroups:
         last_event_id: str | None = None,
     ) -> AsyncEventStream[GroupEvent]:
         """A finite snapshot of the group's runs. See :meth:`TaskGroups.stream_runs`."""
-        params = _runs_params(status, include_input, include_output, last_event_id)
-        return AsyncEventStream(self._client._iterate(_group_runs(self._client._core, taskgroup_id, params)))
+        flow = self._core.group_runs(taskgroup_id, status, include_input, include_output, last_event_id)
+        return AsyncEventStream(self._driver.iterate(flow))
 
     def stream_events(self, taskgroup_id: str, *, last_event_id: str | None = None) -> AsyncEventStream[GroupEvent]:
         """The group's events until it is no longer active. See :meth:`TaskGroups.stream_events`."""
-        events = _group_events(self._client._core, taskgroup_id, last_event_id)
-        return AsyncEventStream(self._client._iterate(events))
+        events = self._core.group_events(taskgroup_id, last_event_id)
+        return AsyncEventStream(self._driver.iterate(events))
 
     async def retrieve_run(self, taskgroup_id: str, run_id: str) -> TaskRun:
         """One run of the group."""
-        return await self._client._run(self._client._core.retrieve_group_run(taskgroup_id, run_id))
+        return await self._driver.run(self._core.retrieve_group_run(taskgroup_id, run_id))
 
+    @overload
+    def run_batch(
+        self,
+        inputs: Iterable[BatchInput] | None = None,
+        *,
+        processor: str | None = None,
+        output: type[M],
+        input_schema: Any = None,
+        taskgroup_id: str | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        max_concurrency: int = 16,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+    ) -> AsyncIterator[BatchItem[M]]: ...
+    @overload
+    def run_batch(
+        self,
+        inputs: Iterable[BatchInput] | None = None,
+        *,
+        processor: str | None = None,
+        output: Any = None,
+        input_schema: Any = None,
+        taskgroup_id: str | None = None,
+        metadata: Mapping[str, str | int | float | bool] | None = None,
+        max_concurrency: int = 16,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+    ) -> AsyncIterator[BatchItem[None]]: ...
     def run_batch(
         self,
         inputs: Iterable[BatchInput] | None = None,
@@ -541,8 +670,10 @@ class AsyncTaskGroups:
     ) -> AsyncIterator[BatchItem[Any]]:
         """Run any number of inputs as one Task Group; ``async for`` each outcome as its run ends.
         See :meth:`TaskGroups.run_batch`."""
+        from ._batch import run_batch_async  # the runner loads on the first batch
+
         return run_batch_async(
-            self._client,
+            self._driver,
             inputs,
             processor=processor,
             output=output,

@@ -1,8 +1,13 @@
-"""Retry policy, pure: which failures are worth another attempt, and how long to wait before it.
+"""Retry policy, pure: the one decision every attempt loop asks (retry after this delay, raise, or "ambiguous"),
+and the pacing of creation requests.
 
-Connection errors, 408, 409, 429 and 5xx are retried with exponential backoff (0.5 s doubling, capped at 8 s) and
-up to 25% jitter; a ``Retry-After`` (or ``retry-after-ms``) of 0 to 60 seconds from the server replaces the backoff;
-``x-should-retry`` from the server overrides the decision either way.
+Connection errors, 408, 429 and 5xx are retried with exponential backoff (0.5 s doubling, capped at 8 s) and up to
+25% jitter. A ``Retry-After`` (seconds or an HTTP date; or ``retry-after-ms``) replaces the backoff when it is at
+most the policy's ``max_retry_after`` (60 s by default); a longer one is not waited out: the error is raised at
+once, carrying the server's value. ``x-should-retry`` from the server overrides the decision either way. 409 is
+not retried: the API does not document it, and a conflict is a state that a retry a second later will not change.
+A creation request that may have reached the server is never retried here: it is "ambiguous", for the caller to
+reconcile (``add_runs``) or report (``RunCreationUncertainError``).
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import Literal
 
-__all__ = ["RateWindow", "RetryPolicy", "is_retryable_status", "parse_retry_after"]
+from ._effects import Plain
+from ._errors import APIConnectionError, APIStatusError, ParallelError
 
-_RETRYABLE = frozenset({408, 409, 429})
-_MAX_SERVER_DELAY = 60.0
+__all__ = ["Decision", "RateWindow", "RetryPolicy", "decide", "is_retryable_status", "parse_retry_after"]
+
+_RETRYABLE = frozenset({408, 429})
 
 
 def is_retryable_status(status_code: int, headers: Mapping[str, str] | None = None) -> bool:
@@ -32,49 +39,98 @@ def is_retryable_status(status_code: int, headers: Mapping[str, str] | None = No
 
 
 def parse_retry_after(headers: Mapping[str, str] | None, now: Callable[[], float] = time.time) -> float | None:
-    """The wait the server asked for, in seconds, if it is between 0 and 60 s; else ``None``."""
+    """The wait the server asked for, in seconds (``retry-after-ms``, or ``retry-after`` as seconds or an HTTP
+    date; a date in the past is 0); ``None`` when there is no such header or it cannot be read."""
     if not headers:
         return None
-    seconds: float | None = None
     raw_ms = headers.get("retry-after-ms")
-    raw = headers.get("retry-after")
     if raw_ms is not None:
         try:
-            seconds = float(raw_ms) / 1000.0
+            return max(0.0, float(raw_ms) / 1000.0)
         except ValueError:
-            seconds = None
-    if seconds is None and raw is not None:
-        try:
-            seconds = float(raw)
-        except ValueError:
-            parsed = email.utils.parsedate_tz(raw)
-            if parsed is not None:
-                seconds = email.utils.mktime_tz(parsed) - now()
-    if seconds is None or not 0 <= seconds <= _MAX_SERVER_DELAY:
+            pass
+    raw = headers.get("retry-after")
+    if raw is None:
         return None
-    return seconds
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        parsed = email.utils.parsedate_tz(raw)
+        if parsed is None:
+            return None
+        return max(0.0, email.utils.mktime_tz(parsed) - now())
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Backoff parameters. ``delay(n)`` is the wait before retry number ``n`` (0-based)."""
+class RetryPolicy(Plain):
+    """Backoff parameters, and the longest server-asked wait (``Retry-After``) that is waited out."""
 
-    initial_delay: float = 0.5
-    max_delay: float = 8.0
-    jitter: float = 0.25
+    __slots__ = ("initial_delay", "jitter", "max_delay", "max_retry_after")
 
-    def delay(
+    def __init__(
         self,
-        attempt: int,
-        headers: Mapping[str, str] | None = None,
-        rand: Callable[[], float] = random.random,
-    ) -> float:
-        """Seconds to wait before retry ``attempt``: the server's ``Retry-After`` when usable, else backoff."""
-        asked = parse_retry_after(headers)
-        if asked is not None:
-            return asked
+        initial_delay: float = 0.5,
+        max_delay: float = 8.0,
+        jitter: float = 0.25,
+        max_retry_after: float = 60.0,
+    ) -> None:
+        self.initial_delay = initial_delay
+        self.max_delay = max_delay
+        self.jitter = jitter
+        self.max_retry_after = max_retry_after
+
+    def backoff(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
+        """Seconds to wait before retry ``attempt`` (0-based) when the server did not say."""
         base = min(self.initial_delay * (2.0**attempt), self.max_delay)
         return base * (1.0 - self.jitter * rand())
+
+
+class Decision(Plain):
+    """What to do after a failed attempt: ``retry`` after ``delay`` seconds, ``raise`` the failure, or treat a
+    creation request as ``ambiguous`` (it may have landed). ``reason`` says why, for the log."""
+
+    __slots__ = ("action", "delay", "reason")
+
+    def __init__(self, action: Literal["retry", "raise", "ambiguous"], delay: float = 0.0, reason: str = "") -> None:
+        self.action = action
+        self.delay = delay
+        self.reason = reason
+
+
+def decide(
+    failure: ParallelError,
+    attempt: int,
+    *,
+    max_retries: int,
+    policy: RetryPolicy,
+    rand: Callable[[], float] = random.random,
+    creation: bool = False,
+    long_poll: bool = False,
+) -> Decision:
+    """The one retry decision, for plain requests, stream openings and reconnections, and add-runs resends.
+
+    ``attempt`` counts the retries already made. ``creation`` marks a request that must not be sent twice once it
+    may have reached the server (a 429, or a connection never made, are safe to resend); ``long_poll`` leaves a
+    408 to the caller (it re-issues the poll, which is not a retry)."""
+    if isinstance(failure, APIConnectionError):
+        if creation and failure.request_sent:
+            return Decision("ambiguous", reason=str(failure))
+        if attempt >= max_retries:
+            return Decision("raise", reason=f"{failure} after {attempt + 1} attempt(s)")
+        return Decision("retry", policy.backoff(attempt, rand), f"connection failed: {failure}")
+    if not isinstance(failure, APIStatusError):
+        return Decision("raise", reason=str(failure))
+    code = failure.status_code
+    if not is_retryable_status(code, failure.headers) or (long_poll and code == 408):
+        return Decision("raise", reason=f"status {code} is not retried")
+    if creation and code != 429:
+        return Decision("ambiguous", reason=f"status {code} on a creation request")
+    asked = parse_retry_after(failure.headers)
+    if asked is not None and asked > policy.max_retry_after:
+        return Decision("raise", reason=f"the server asked for {asked:.0f} s, over the {policy.max_retry_after} s cap")
+    if attempt >= max_retries:
+        return Decision("raise", reason=f"status {code} after {attempt + 1} attempt(s)")
+    delay = asked if asked is not None else policy.backoff(attempt, rand)
+    return Decision("retry", delay, f"status {code}" + (" with Retry-After" if asked is not None else ""))
 
 
 class RateWindow:

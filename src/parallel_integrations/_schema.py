@@ -39,7 +39,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from ._constraints import CONSTRAINT_KEYWORDS, attach, describe
 from ._errors import SchemaError
@@ -377,7 +377,12 @@ def output_spec(
     if isinstance(output, Mapping) and output.get("type") in _FORMS:
         if output["type"] == "json" and not isinstance(output.get("json_schema"), Mapping):
             raise SchemaError(_join(field, "json_schema"), "a json output schema needs a json_schema object")
-        output = _FORMS[output["type"]].model_validate(dict(output))
+        try:
+            output = _FORMS[output["type"]].model_validate(dict(output))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = _join(field, ".".join(str(part) for part in first["loc"]))
+            raise SchemaError(where, first["msg"]) from None
     if output is None or isinstance(output, TextSchema | AutoSchema):
         return output
     if isinstance(output, JsonSchema):
@@ -396,8 +401,13 @@ _FORMS: dict[str, type[JsonSchema | TextSchema | AutoSchema]] = {
 
 
 def output_task_spec(output: Any, input_schema: Any = None) -> TaskSpec | None:
-    """A task spec from what ``execute`` takes: ``output`` through :func:`output_spec`, ``input_schema`` (a pydantic
-    class, a JSON schema or a text description) compiled the same way. ``None`` when neither is given (auto)."""
+    """The :class:`TaskSpec` that ``task_runs.execute(output=..., input_schema=...)`` sends, for code that creates
+    runs itself: ``client.task_runs.create(input, "base", task_spec=output_task_spec(MyModel))``.
+
+    ``output`` is a pydantic class or a JSON schema (compiled to the API's subset, see :func:`to_json_schema`), a
+    text description (a string), an ``{"type": "json" | "text" | "auto", ...}`` dict, or ``None``; ``input_schema``
+    is a pydantic class, a JSON schema or a text description. ``None`` when neither is given (the API's automatic
+    output). Raises :class:`SchemaError` naming the offending path."""
     spec = output_spec(output)
     given_input = output_spec(input_schema, field="input_schema")
     if isinstance(given_input, AutoSchema):

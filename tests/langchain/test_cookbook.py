@@ -56,7 +56,7 @@ def test_agent_tools(emulator: RunningEmulator) -> None:
     text = run_script("langchain_agent_tools.py")
     assert "Arguments the model sees for parallel_search: objective, search_queries" in text
     assert "ToolMessage(parallel_search, status=success, artifact=SearchResponse)" in text
-    assert "ToolMessage(parallel_task, status=success, artifact=ParsedTaskRunResult)" in text
+    assert "ToolMessage(parallel_task, status=success, artifact=ParsedTaskRunResult[Statement])" in text
     assert "ToolMessage(parallel_task_start, status=success, artifact=TaskRun)" in text
     assert "event parallel_task_start:" in text
     assert "event parallel_task_end:" in text

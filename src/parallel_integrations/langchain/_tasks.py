@@ -8,11 +8,11 @@ waiting ends (``run_id``, ``status``, and ``error`` when it did not complete), e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 from langchain_core.callbacks import adispatch_custom_event, dispatch_custom_event
 from langchain_core.runnables.config import ensure_config, run_in_executor
-from pydantic import Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr
 
 from parallel_integrations import (
     ParallelError,
@@ -21,12 +21,23 @@ from parallel_integrations import (
     TaskRunResult,
     TaskRunTimeoutError,
     TaskSpec,
+    output_task_spec,
+    parse_result,
 )
 
 from ._clients import ClientSettings
-from ._compat import OutputSpec, parse_result, task_spec
 
-__all__ = ["END_EVENT", "START_EVENT", "TaskSettings", "end_data", "start_data"]
+__all__ = ["END_EVENT", "START_EVENT", "OutputSpec", "TaskSettings", "end_data", "is_model_class", "start_data"]
+
+OutputSpec: TypeAlias = type[BaseModel] | dict[str, Any] | str | None
+"""What ``output=`` takes: a pydantic class, a JSON schema (bare, or ``{"type": "json", "json_schema": ...}``), a
+text description (or ``{"type": "text", "description": ...}``), or ``None`` (or ``{"type": "auto"}``) for the API's
+automatic output."""
+
+
+def is_model_class(output: Any) -> bool:
+    """Whether ``output`` is a pydantic class (then answers are parsed into instances)."""
+    return isinstance(output, type) and issubclass(output, BaseModel)
 
 START_EVENT = "parallel_task_start"
 END_EVENT = "parallel_task_end"
@@ -90,7 +101,7 @@ class TaskSettings(ClientSettings):
     def model_post_init(self, context: Any, /) -> None:
         """Compile the output schema once, so that a schema the API cannot take fails here, not at the first call."""
         super().model_post_init(context)
-        self._spec = task_spec(self.output)
+        self._spec = output_task_spec(self.output)
 
     # one run, announced ------------------------------------------------------------------------------------
 

@@ -31,8 +31,7 @@ from pydantic import Field
 from parallel_integrations import BatchItem, OutputValidationError, ParallelError, ParallelValidationError, TaskRun
 from parallel_integrations import TaskRunResult as _Result
 
-from ._compat import is_model_class
-from ._tasks import START_EVENT, TaskSettings, aemit, emit, start_data
+from ._tasks import START_EVENT, TaskSettings, aemit, emit, is_model_class, start_data
 
 __all__ = ["ParallelTaskRunnable"]
 

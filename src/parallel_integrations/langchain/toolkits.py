@@ -11,7 +11,7 @@ from parallel_integrations import SourcePolicy
 from parallel_integrations.documents import DEFAULT_CHAR_BUDGET
 
 from ._clients import ClientSettings
-from ._compat import OutputSpec
+from ._tasks import OutputSpec
 from .tools import ParallelSearchTool, ParallelTaskResultTool, ParallelTaskStartTool, ParallelTaskTool
 
 __all__ = ["ParallelToolkit"]
