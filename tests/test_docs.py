@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import logging
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,7 +38,20 @@ def test_readme_has_examples() -> None:
     assert len(python_blocks(ROOT / "README.md")) >= 3
 
 
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """A page may configure logging as a reader would (``logging.basicConfig``, a logger's level): undo it after
+    the page, so that later tests see the logging they expect."""
+    loggers = [logging.getLogger(), logging.getLogger("parallel_integrations")]
+    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+
+
 @pytest.mark.parametrize("doc", DOCS, ids=[doc.name for doc in DOCS])
+@pytest.mark.usefixtures("logging_restored")
 def test_doc_examples_run(doc: Path, parallel_emulator: RunningEmulator, tmp_path: Path) -> None:
     # A document's blocks build on each other, as a reader reads them: one namespace, in order.
     namespace: dict[str, object] = {"__name__": f"doc_{doc.stem}"}
