@@ -148,7 +148,7 @@ class FakeAPI:
         return httpx.Response(reply.status_code, headers=reply.headers, content=reply.read())
 
     def sync_client(self, **options: Any) -> ParallelClient:
-        options.setdefault("base_url", "http://fake.test")
+        options.setdefault("base_url", "https://fake.test")
         client = ParallelClient(
             API_KEY, http_client=httpx.Client(transport=httpx.MockTransport(self.handle)), **options
         )
@@ -156,7 +156,7 @@ class FakeAPI:
         return client
 
     def async_client(self, **options: Any) -> AsyncParallelClient:
-        options.setdefault("base_url", "http://fake.test")
+        options.setdefault("base_url", "https://fake.test")
         transport = httpx.MockTransport(self.handle)
         client = AsyncParallelClient(API_KEY, http_client=httpx.AsyncClient(transport=transport), **options)
         client._core.hooks = self.hooks()

@@ -68,9 +68,9 @@ def test_settings_resolve_argument_then_environment_then_default(monkeypatch: py
     with ParallelClient() as client:
         assert client.base_url == "http://127.0.0.1:9"
         assert client.endpoints == "current"
-    with ParallelClient("arg-key", base_url="http://h:1", endpoints="seed", max_retries=5) as client:
+    with ParallelClient("arg-key", base_url="https://h:1", endpoints="seed", max_retries=5) as client:
         assert client._core.config.api_key.get() == "arg-key"
-        assert (client.base_url, client.endpoints, client.max_retries) == ("http://h:1", "seed", 5)
+        assert (client.base_url, client.endpoints, client.max_retries) == ("https://h:1", "seed", 5)
     monkeypatch.delenv("PARALLEL_ENDPOINTS")
     with ParallelClient(base_url="http://127.0.0.1:9") as client:
         assert client.endpoints == "seed"  # "auto": the seed's paths anywhere else (the emulator serves both)

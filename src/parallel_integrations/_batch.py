@@ -201,13 +201,6 @@ def _collect(core: Core, tracker: BatchTracker, output: Any) -> Flow[None]:
     yield from consume(snapshot, lambda event: tracker.from_snapshot(event, output))
 
 
-def _check(inputs: Iterable[BatchInput] | None, taskgroup_id: str | None, max_concurrency: int) -> None:
-    if (inputs is None) == (taskgroup_id is None):
-        raise ParallelValidationError("inputs", "give inputs for a new batch, or taskgroup_id= to collect one")
-    if max_concurrency < 1:
-        raise ParallelValidationError("max_concurrency", f"must be at least 1 (got {max_concurrency})")
-
-
 def interrupted_note(group: list[str]) -> str:
     """What a Ctrl-C during ``run_batch`` says: the group goes on, and the call that collects it."""
     if not group:
@@ -233,7 +226,6 @@ def run_batch(
     """The sync runner behind ``client.task_groups.run_batch``."""
     import concurrent.futures
 
-    _check(inputs, taskgroup_id, max_concurrency)
     core = driver.core
     group: list[str] = []
     submission = _submit(
@@ -321,7 +313,6 @@ async def run_batch_async(
     """The async runner behind ``AsyncParallelClient.task_groups.run_batch``."""
     import asyncio
 
-    _check(inputs, taskgroup_id, max_concurrency)
     core = driver.core
     group: list[str] = []
     submission = _submit(

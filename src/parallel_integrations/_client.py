@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 
+from . import _validate
 from ._config import Endpoints, resolve_config
 from ._core import Core
 from ._drivers import AsyncHttpxDriver, HttpxDriver
@@ -75,8 +76,11 @@ class ParallelClient(_ClientBase):
             URL), ``"current"`` (``/v1/search``, ``/v1/tasks/groups``) or ``"seed"`` (``/alpha/search``,
             ``/v1beta/tasks/groups``); falls back to ``PARALLEL_ENDPOINTS``.
         http_client: an ``httpx.Client`` to send with (proxies, custom transports, tests); the caller closes it.
+            Redirects are never followed, whatever its ``follow_redirects``: a 3xx is an :class:`APIStatusError`.
         max_retry_after: the longest ``Retry-After`` that is waited out, in seconds (default 60); a longer one
             raises at once (``RateLimitError.retry_after`` holds the server's value).
+        allow_insecure_http: allow a plain ``http://`` base URL to a host other than this machine (the key then
+            travels in clear: for a trusted network only); falls back to ``PARALLEL_ALLOW_INSECURE_HTTP=1``.
     """
 
     def __init__(
@@ -89,8 +93,12 @@ class ParallelClient(_ClientBase):
         endpoints: Endpoints | None = None,
         http_client: httpx.Client | None = None,
         max_retry_after: float | None = None,
+        allow_insecure_http: bool | None = None,
     ) -> None:
-        config = resolve_config(api_key, base_url, timeout, max_retries, endpoints, max_retry_after=max_retry_after)
+        _validate.http_client(http_client, httpx.Client)
+        config = resolve_config(
+            api_key, base_url, timeout, max_retries, endpoints, allow_insecure_http, max_retry_after=max_retry_after
+        )
         self._driver = HttpxDriver(Core(config), http_client)
         self._wire(self._driver.core)
 
@@ -175,8 +183,12 @@ class AsyncParallelClient(_ClientBase):
         endpoints: Endpoints | None = None,
         http_client: httpx.AsyncClient | None = None,
         max_retry_after: float | None = None,
+        allow_insecure_http: bool | None = None,
     ) -> None:
-        config = resolve_config(api_key, base_url, timeout, max_retries, endpoints, max_retry_after=max_retry_after)
+        _validate.http_client(http_client, httpx.AsyncClient)
+        config = resolve_config(
+            api_key, base_url, timeout, max_retries, endpoints, allow_insecure_http, max_retry_after=max_retry_after
+        )
         self._driver = AsyncHttpxDriver(Core(config), http_client)
         self._wire(self._driver.core)
 

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from . import _limits
+from . import _limits, _validate
 from ._config import ClientConfig
 from ._effects import Close, Emit, Flow, Hooks, Read, Send, Sleep, consume
 from ._errors import (
@@ -286,33 +286,19 @@ class Core:
                     logger.info("pacing: %s %s waits %.2f s for the rate limit", request.method, request.url.path, wait)
                     yield Sleep(wait)
             started = clock() if debug else 0.0
-            failure: ParallelError
+            failure: ParallelError | None = None
             try:
                 answer = yield Send(request, stream=stream, deadline=deadline)
             except APIConnectionError as exc:
-                if debug:
-                    elapsed = clock() - started
-                    logger.debug(
-                        "%s %s -> %s (attempt %d, %.3f s)",
-                        request.method,
-                        request.url.path,
-                        type(exc).__name__,
-                        attempt + 1,
-                        elapsed,
-                    )
                 failure = exc
-            else:
+            if debug:
+                outcome = type(failure).__name__ if failure else (answer.response if stream else answer).status_code
+                elapsed = clock() - started
+                logger.debug(
+                    "%s %s -> %s (attempt %d, %.3f s)", request.method, request.url.path, outcome, attempt + 1, elapsed
+                )
+            if failure is None:
                 response = answer.response if stream else answer
-                if debug:
-                    elapsed = clock() - started
-                    logger.debug(
-                        "%s %s -> %d (attempt %d, %.3f s)",
-                        request.method,
-                        request.url.path,
-                        response.status_code,
-                        attempt + 1,
-                        elapsed,
-                    )
                 if response.is_success:
                     return answer
                 failure = self.status_error(response)
@@ -355,8 +341,6 @@ class Core:
     ) -> Flow[SearchResponse]:
         """``POST /alpha/search`` (or ``/v1/search`` with its nested body on the current endpoints, keyword queries
         derived from the objective when none are given)."""
-        if isinstance(search_queries, str):
-            search_queries = [search_queries]
         policy = None
         if source_policy is not None:
             from ._models import SourcePolicy
@@ -378,6 +362,7 @@ class Core:
 
     def run_input(self, fields: TaskRunInput | Mapping[str, Any], field: str = "") -> TaskRunInput:
         """A validated :class:`TaskRunInput` from a model, keyword arguments or a mapping, limits checked."""
+        _validate.run_fields(fields, field)
         data = fields if isinstance(fields, TaskRunInput) else {k: v for k, v in fields.items() if v is not None}
         if isinstance(data, dict) and isinstance(data.get("input"), BaseModel):
             data["input"] = data["input"].model_dump(mode="json")
@@ -680,9 +665,7 @@ def _search_body() -> Callable[..., dict[str, Any]]:
 
 
 def _id(value: str) -> str:
-    if not isinstance(value, str) or not value or "/" in value or "?" in value:
-        raise ParallelValidationError("id", f"must be a non-empty id without '/' or '?' (got {value!r})")
-    return value
+    return _validate.path_id(value, "id")
 
 
 def _query_value(value: Any) -> Any:

@@ -234,6 +234,10 @@ def error_from_response(status_code: int, reason: str, content: bytes, headers: 
         message = _summarize_detail(detail)
     elif isinstance(body, str) and body:
         message = body[:500]
+    if 300 <= status_code < 400:
+        # Never followed: the next hop would receive the API key.
+        location = next((v for k, v in headers.items() if k.lower() == "location"), "(no Location header)")
+        message = f"redirect to {location} not followed: the API key is only sent to base_url ({message})"
     return status_error_class(status_code)(
         message, status_code=status_code, ref_id=ref_id, detail=detail, body=body, headers=dict(headers)
     )

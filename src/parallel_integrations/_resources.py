@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
+from . import _validate
 from ._batch_items import BatchInput, BatchItem, BatchProgress
 from ._core import Core, build_model
 from ._errors import ParallelValidationError, note_interruption
@@ -184,6 +185,7 @@ class Search(SyncResource):
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
     ) -> SearchResponse:
         """Ranked URLs with excerpts, best first. See :meth:`ParallelClient.search`."""
+        _validate.search(objective, search_queries, processor, max_results, max_chars_per_result, source_policy)
         return self._driver.run(
             self._core.search(
                 objective=objective,
@@ -210,6 +212,7 @@ class AsyncSearch(AsyncResource):
         source_policy: SourcePolicy | Mapping[str, Any] | None = None,
     ) -> SearchResponse:
         """Ranked URLs with excerpts, best first. See :meth:`ParallelClient.search`."""
+        _validate.search(objective, search_queries, processor, max_results, max_chars_per_result, source_policy)
         return await self._driver.run(
             self._core.search(
                 objective=objective,
@@ -249,6 +252,7 @@ class TaskRuns(SyncResource):
         themselves; ``betas`` adds others. If the request fails after it may have reached the server it is not
         re-sent: :class:`RunCreationUncertainError` carries what was sent.
         """
+        _validate.betas(betas)
         run = _run_input(
             self._core,
             input=input,
@@ -265,10 +269,12 @@ class TaskRuns(SyncResource):
 
     def retrieve(self, run_id: str) -> TaskRun:
         """The run's current state (does not wait)."""
+        _validate.path_id(run_id, "run_id")
         return self._driver.run(self._core.retrieve_run(run_id))
 
     def retrieve_input(self, run_id: str) -> TaskRunInput:
         """The input the run was created with, task spec included."""
+        _validate.path_id(run_id, "run_id")
         return self._driver.run(self._core.retrieve_input(run_id))
 
     def result(self, run_id: str, *, timeout: float | None = None, betas: Sequence[str] | None = None) -> TaskRunResult:
@@ -278,6 +284,7 @@ class TaskRuns(SyncResource):
         the run is active). Raises :class:`TaskRunFailedError` if the run failed, :class:`TaskRunTimeoutError`
         if the deadline passed first (the run goes on; call again later), :class:`NotFoundError` for an unknown id.
         """
+        _validate.result(run_id, timeout, betas)
         return self._driver.run(self._core.wait_result(run_id, timeout, betas))
 
     @overload
@@ -330,6 +337,7 @@ class TaskRuns(SyncResource):
         :meth:`create` and :meth:`result` raise, and :class:`OutputValidationError` when the answer does not
         fit the class.
         """
+        _validate.execute(output, input_schema, task_spec, timeout, betas)
         run = _run_input(
             self._core,
             input=input,
@@ -348,6 +356,7 @@ class TaskRuns(SyncResource):
     def stream_events(self, run_id: str) -> EventStream[GroupEvent]:
         """Progress of a run created with ``enable_events=True``: state, progress messages and source stats,
         ending with the final state (with its output when completed). Not resumable."""
+        _validate.path_id(run_id, "run_id")
         return EventStream(self._driver.iterate(self._core.run_events(run_id)))
 
 
@@ -356,10 +365,12 @@ class TaskGroups(SyncResource):
 
     def create(self, *, metadata: Mapping[str, str | int | float | bool] | None = None) -> TaskGroup:
         """Create an empty group."""
+        _validate.metadata(metadata)
         return self._driver.run(self._core.create_group(metadata))
 
     def retrieve(self, taskgroup_id: str) -> TaskGroup:
         """The group's aggregated status: run count, counts per status, ``is_active``."""
+        _validate.path_id(taskgroup_id, "taskgroup_id")
         return self._driver.run(self._core.retrieve_group(taskgroup_id))
 
     def add_runs(
@@ -377,6 +388,7 @@ class TaskGroups(SyncResource):
         may have reached the server is reconciled through the group's run count, never blindly re-sent (assumes no
         other writer adds to the group at the same moment).
         """
+        _validate.add_runs(taskgroup_id, inputs, default_task_spec, betas)
         core = self._core
         runs = core.group_inputs(inputs)
         return self._driver.run(core.add_runs(taskgroup_id, runs, _spec(default_task_spec, "default_task_spec"), betas))
@@ -392,6 +404,7 @@ class TaskGroups(SyncResource):
     ) -> EventStream[GroupEvent]:
         """Every run of the group as it is now (a finite snapshot, in the order added), optionally with inputs and
         (for completed runs) outputs. Resumes by itself after a dropped connection."""
+        _validate.stream_runs(taskgroup_id, status, include_input, include_output, last_event_id)
         flow = self._core.group_runs(taskgroup_id, status, include_input, include_output, last_event_id)
         return EventStream(self._driver.iterate(flow))
 
@@ -399,10 +412,12 @@ class TaskGroups(SyncResource):
         """The group's events: status changes and runs reaching a final state, from the start (or after
         ``last_event_id``) until the group is no longer active. A dropped connection is resumed after the last
         event received, so every event arrives exactly once."""
+        _validate.stream_events(taskgroup_id, last_event_id)
         return EventStream(self._driver.iterate(self._core.group_events(taskgroup_id, last_event_id)))
 
     def retrieve_run(self, taskgroup_id: str, run_id: str) -> TaskRun:
         """One run of the group."""
+        _validate.group_run(taskgroup_id, run_id)
         return self._driver.run(self._core.retrieve_group_run(taskgroup_id, run_id))
 
     @overload
@@ -457,6 +472,9 @@ class TaskGroups(SyncResource):
         >>> for item in client.task_groups.run_batch(companies, processor="base", output=Profile):
         ...     print(item.index, item.parsed if item.ok else item.error)
         """
+        _validate.run_batch(
+            inputs, processor, output, input_schema, taskgroup_id, metadata, max_concurrency, on_progress
+        )
         from ._batch import run_batch  # the runner loads on the first batch
 
         return run_batch(
@@ -493,6 +511,7 @@ class AsyncTaskRuns(AsyncResource):
         betas: Sequence[str] | None = None,
     ) -> TaskRun:
         """Start a run and return it queued. See :meth:`TaskRuns.create`."""
+        _validate.betas(betas)
         run = _run_input(
             self._core,
             input=input,
@@ -509,16 +528,19 @@ class AsyncTaskRuns(AsyncResource):
 
     async def retrieve(self, run_id: str) -> TaskRun:
         """The run's current state (does not wait)."""
+        _validate.path_id(run_id, "run_id")
         return await self._driver.run(self._core.retrieve_run(run_id))
 
     async def retrieve_input(self, run_id: str) -> TaskRunInput:
         """The input the run was created with, task spec included."""
+        _validate.path_id(run_id, "run_id")
         return await self._driver.run(self._core.retrieve_input(run_id))
 
     async def result(
         self, run_id: str, *, timeout: float | None = None, betas: Sequence[str] | None = None
     ) -> TaskRunResult:
         """Wait for the run to finish and return its output. See :meth:`TaskRuns.result`."""
+        _validate.result(run_id, timeout, betas)
         return await self._driver.run(self._core.wait_result(run_id, timeout, betas))
 
     @overload
@@ -563,6 +585,7 @@ class AsyncTaskRuns(AsyncResource):
         betas: Sequence[str] | None = None,
     ) -> ParsedTaskRunResult[Any]:
         """Create a run and wait for its result. See :meth:`TaskRuns.execute`."""
+        _validate.execute(output, input_schema, task_spec, timeout, betas)
         run = _run_input(
             self._core,
             input=input,
@@ -580,6 +603,7 @@ class AsyncTaskRuns(AsyncResource):
 
     def stream_events(self, run_id: str) -> AsyncEventStream[GroupEvent]:
         """Progress events of a run created with ``enable_events=True``. See :meth:`TaskRuns.stream_events`."""
+        _validate.path_id(run_id, "run_id")
         return AsyncEventStream(self._driver.iterate(self._core.run_events(run_id)))
 
 
@@ -588,10 +612,12 @@ class AsyncTaskGroups(AsyncResource):
 
     async def create(self, *, metadata: Mapping[str, str | int | float | bool] | None = None) -> TaskGroup:
         """Create an empty group."""
+        _validate.metadata(metadata)
         return await self._driver.run(self._core.create_group(metadata))
 
     async def retrieve(self, taskgroup_id: str) -> TaskGroup:
         """The group's aggregated status."""
+        _validate.path_id(taskgroup_id, "taskgroup_id")
         return await self._driver.run(self._core.retrieve_group(taskgroup_id))
 
     async def add_runs(
@@ -603,6 +629,7 @@ class AsyncTaskGroups(AsyncResource):
         betas: Sequence[str] | None = None,
     ) -> TaskGroupRunResponse:
         """Add runs, in requests of at most 1,000. See :meth:`TaskGroups.add_runs`."""
+        _validate.add_runs(taskgroup_id, inputs, default_task_spec, betas)
         core = self._core
         runs = core.group_inputs(inputs)
         spec = _spec(default_task_spec, "default_task_spec")
@@ -618,16 +645,19 @@ class AsyncTaskGroups(AsyncResource):
         last_event_id: str | None = None,
     ) -> AsyncEventStream[GroupEvent]:
         """A finite snapshot of the group's runs. See :meth:`TaskGroups.stream_runs`."""
+        _validate.stream_runs(taskgroup_id, status, include_input, include_output, last_event_id)
         flow = self._core.group_runs(taskgroup_id, status, include_input, include_output, last_event_id)
         return AsyncEventStream(self._driver.iterate(flow))
 
     def stream_events(self, taskgroup_id: str, *, last_event_id: str | None = None) -> AsyncEventStream[GroupEvent]:
         """The group's events until it is no longer active. See :meth:`TaskGroups.stream_events`."""
+        _validate.stream_events(taskgroup_id, last_event_id)
         events = self._core.group_events(taskgroup_id, last_event_id)
         return AsyncEventStream(self._driver.iterate(events))
 
     async def retrieve_run(self, taskgroup_id: str, run_id: str) -> TaskRun:
         """One run of the group."""
+        _validate.group_run(taskgroup_id, run_id)
         return await self._driver.run(self._core.retrieve_group_run(taskgroup_id, run_id))
 
     @overload
@@ -670,6 +700,9 @@ class AsyncTaskGroups(AsyncResource):
     ) -> AsyncIterator[BatchItem[Any]]:
         """Run any number of inputs as one Task Group; ``async for`` each outcome as its run ends.
         See :meth:`TaskGroups.run_batch`."""
+        _validate.run_batch(
+            inputs, processor, output, input_schema, taskgroup_id, metadata, max_concurrency, on_progress
+        )
         from ._batch import run_batch_async  # the runner loads on the first batch
 
         return run_batch_async(

@@ -110,7 +110,11 @@ def test_task_json_is_the_result(invoke: Invoke, emulator) -> None:
     assert result.exit_code == 0, result.stderr
     body = json.loads(result.stdout)
     assert body["run"]["status"] == "completed"
-    assert body["output"] == {"type": "text", "content": "A research API.", "basis": body["output"]["basis"]}
+    assert body["output"]["type"] == "text"
+    assert body["output"]["content"] == "A research API."
+    # As the API sent it: explicit nulls kept, nothing added.
+    assert body["output"]["mcp_tool_calls"] is None
+    assert "parsed" not in body["output"]
     (run,) = emulator.runs()
     assert emulator.run_input(run.run_id)["task_spec"]["output_schema"] == {
         "type": "text",

@@ -39,7 +39,7 @@ class Recorder:
 
 def injected(recorder: Recorder, **settings: Any) -> ParallelSearchRetriever:
     client = ParallelClient(
-        "k", base_url="http://api.test", http_client=httpx.Client(transport=httpx.MockTransport(recorder))
+        "k", base_url="https://api.test", http_client=httpx.Client(transport=httpx.MockTransport(recorder))
     )
     return ParallelSearchRetriever(client=client, **settings)
 
@@ -116,7 +116,7 @@ async def test_only_a_sync_client_serves_async_calls_in_a_thread() -> None:
 async def test_an_injected_async_client_is_used() -> None:
     recorder = Recorder()
     client = AsyncParallelClient(
-        "k", base_url="http://api.test", http_client=httpx.AsyncClient(transport=httpx.MockTransport(recorder))
+        "k", base_url="https://api.test", http_client=httpx.AsyncClient(transport=httpx.MockTransport(recorder))
     )
     retriever = ParallelSearchRetriever(async_client=client, k=2)
     assert len(await retriever.ainvoke("q")) == 2

@@ -134,9 +134,9 @@ def refusing_key(request: httpx.Request) -> httpx.Response:
 async def test_an_api_refusal_is_a_readable_error_without_the_key():
     transport = httpx.MockTransport(refusing_key)
     spec = ParallelToolSpec(
-        client=ParallelClient(KEY, base_url="http://api.test", http_client=httpx.Client(transport=transport)),
+        client=ParallelClient(KEY, base_url="https://api.test", http_client=httpx.Client(transport=transport)),
         async_client=AsyncParallelClient(
-            KEY, base_url="http://api.test", http_client=httpx.AsyncClient(transport=transport)
+            KEY, base_url="https://api.test", http_client=httpx.AsyncClient(transport=transport)
         ),
     )
     outputs = [

@@ -11,7 +11,7 @@ import click
 from parallel_integrations import RunStatus
 
 from .errors import CliError, ExitCode, reporting
-from .render import answer_table, group_table, run_table, runs_table
+from .render import answer_table, group_table, run_table, runs_table, wire_json
 from .session import Session, pass_session
 from .waiting import timeout_option, wait_for_result
 
@@ -40,7 +40,7 @@ def runs(session: Session, run_id: str, with_result: bool, timeout: float | None
         client = session.client()
         run = client.task_runs.retrieve(run_id)
         if not with_result:
-            _echo_json(run.to_wire()) if as_json else session.console().print(run_table(run))
+            _echo_json(wire_json(run)) if as_json else session.console().print(run_table(run))
             return
         if run.status == "failed":
             session.console(stderr=True).print(run_table(run))
@@ -50,7 +50,7 @@ def runs(session: Session, run_id: str, with_result: bool, timeout: float | None
             result = wait_for_result(client, run, session.console(stderr=True), timeout)
         except KeyboardInterrupt:
             raise CliError(f"stopped waiting; run {run_id} goes on", ExitCode.INTERRUPTED) from None
-    _echo_json(result.to_wire()) if as_json else session.console().print(answer_table(result))
+    _echo_json(wire_json(result)) if as_json else session.console().print(answer_table(result))
 
 
 @click.command(short_help="Look up a task group by id (counts, --runs).")
@@ -80,8 +80,8 @@ def groups(session: Session, taskgroup_id: str, with_runs: bool, status: str | N
             with client.task_groups.stream_runs(taskgroup_id, status=wanted, include_input=True) as stream:
                 events = [event for event in stream if isinstance(event, TaskRunEvent)]
     if as_json:
-        data = group.to_wire()
-        _echo_json({"group": data, "runs": [event.to_wire() for event in events]} if with_runs else data)
+        data = wire_json(group)
+        _echo_json({"group": data, "runs": [wire_json(event) for event in events]} if with_runs else data)
         return
     console = session.console()
     console.print(group_table(group))

@@ -7,19 +7,26 @@ stderr for notes and progress) and tests can render to a string.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .answers import answer_fields, cell_text
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
     from rich.table import Table
     from rich.text import Text
 
     from parallel_integrations import SearchResponse, TaskGroup, TaskRun, TaskRunEvent, TaskRunResult
 
-__all__ = ["answer_table", "group_table", "run_table", "runs_table", "search_table"]
+__all__ = ["answer_table", "group_table", "run_table", "runs_table", "search_table", "wire_json"]
 
 EXCERPT_CHARS = 240
+
+
+def wire_json(model: BaseModel) -> dict[str, Any]:
+    """What ``--json`` prints: the object as the API sent it, its explicit nulls and unknown fields included, and
+    nothing the API did not send."""
+    return model.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 def _text(value: str | None) -> Text:

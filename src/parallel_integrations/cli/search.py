@@ -7,7 +7,7 @@ import json
 import click
 
 from .errors import CliError, ExitCode, reporting
-from .render import search_table
+from .render import search_table, wire_json
 from .session import Session, pass_session
 
 __all__ = ["search"]
@@ -50,6 +50,6 @@ def search(
             max_chars_per_result=max_chars,
         )
     if as_json:
-        click.echo(json.dumps(response.to_wire(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(wire_json(response), indent=2, ensure_ascii=False))
     else:
         session.console().print(search_table(response))

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from .errors import CliError, ExitCode, reporting
-from .render import answer_table
+from .render import answer_table, wire_json
 from .session import Session, pass_session
 from .spec import load_output_spec
 from .waiting import timeout_option, wait_for_result
@@ -85,6 +85,6 @@ def task(
     for warning in result.run.warnings or []:
         click.echo(f"Warning ({warning.type}): {warning.message}", err=True)
     if as_json:
-        click.echo(json.dumps(result.to_wire(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(wire_json(result), indent=2, ensure_ascii=False))
     else:
         session.console().print(answer_table(result, spec.fields))
