@@ -16,8 +16,8 @@ Run: ``.venv/bin/python bench/bench_langchain.py [--calls N] [--warmup W] [--rou
 3. **Batch requests**: ``ParallelTaskRunnable.batch`` of N inputs (default 1,000) against the emulator, requests
    counted by route from its request log (the suite asserts the count; here it is shown with the wall time).
 
-4. **Side by side** (``--compare``): ``langchain-parallel`` 0.5.0, in its own virtualenv under
-   ``~/.cache/parallel-integrations-bench/`` (made on first use: it pins its own versions), against the same
+4. **Side by side** (``--compare``): ``langchain-parallel`` 0.5.0, in its own virtualenv, the one ``run_all.py``
+   uses (``_venvs.py``; made on first use: it pins its own versions), against the same
    server: its retriever and search tool (both on ``/v1/search``) and its SDK's ``search``, next to ours.
 
 Figures only: nothing here asserts a timing.
@@ -41,6 +41,7 @@ from typing import Any
 
 from _server import BenchServer
 from _timing import median_us
+from _venvs import ALTERNATIVES, cache_folder, ensure_python
 from bench_client import API_KEY, OBJECTIVE, Figures, print_table, run_async, run_sync
 
 from parallel_integrations import AsyncParallelClient, ParallelClient
@@ -225,8 +226,7 @@ def _route(method: str, path: str) -> str:
 
 # --- 4. side by side with langchain-parallel ---------------------------------------------------------------------
 
-OTHER = "langchain-parallel==0.5.0"
-OTHER_VENV = Path.home() / ".cache" / "parallel-integrations-bench" / "langchain-parallel-0.5.0"
+OTHER = ALTERNATIVES["langchain-parallel"]
 
 # Runs in the other package's own virtualenv (it pins its own parallel-web); prints medians in µs as JSON.
 OTHER_SCRIPT = """
@@ -253,11 +253,9 @@ print(json.dumps({name: median_us(case, calls, warmup) for name, case in cases.i
 
 def other_python() -> Path:
     """The other package's interpreter, its virtualenv made on first use (it pins versions of its own)."""
-    python = OTHER_VENV / "bin" / "python"
-    if not python.exists():
-        print(f"  creating {OTHER_VENV} and installing {OTHER} (once)...")
-        subprocess.run([sys.executable, "-m", "venv", str(OTHER_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", OTHER], check=True, stderr=subprocess.DEVNULL)
+    python, seconds = ensure_python("langchain-parallel")
+    if seconds:
+        print(f"  made the virtualenv of {OTHER} in {seconds:.0f} s (once)")
     return python
 
 
@@ -306,7 +304,7 @@ def main() -> None:
     parser.add_argument(
         "--compare",
         action="store_true",
-        help=f"also run {OTHER} side by side (installs it once in {OTHER_VENV})",
+        help=f"also run {OTHER} side by side (installs it once under {cache_folder()})",
     )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))

@@ -75,12 +75,14 @@ def _status_event(i: int, done: int, total: int, rng: random.Random) -> dict[str
     }
 
 
-def build_stream(n: int, seed: int = 7) -> bytes:
-    """N events as the emulator would send them: about 1 status event in 8, a keep-alive every 50 events."""
+def build_stream(n: int, seed: int = 7, *, idle_at_end: bool = False) -> bytes:
+    """N events as the emulator would send them: about 1 status event in 8, a keep-alive every 50 events;
+    with ``idle_at_end`` the last event is a status saying every run is done (so a reader stops there)."""
     rng = random.Random(seed)
     parts: list[bytes] = []
     for i in range(n):
-        payload = _status_event(i, i, n, rng) if i % 8 == 7 else _run_event(i, rng)
+        last = idle_at_end and i == n - 1
+        payload = _status_event(i, n if last else i, n, rng) if i % 8 == 7 or last else _run_event(i, rng)
         parts.append(encode_event(json.dumps(payload, separators=(",", ":")), event=str(payload["type"])))
         if i % 50 == 49:
             parts.append(encode_comment())
