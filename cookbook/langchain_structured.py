@@ -57,6 +57,7 @@ def main(client: ParallelClient) -> None:
 
 
 if __name__ == "__main__":
-    from langchain_runner import run
+    from connect import api_or_emulator
 
-    run(main)
+    with api_or_emulator(), ParallelClient() as client:
+        main(client)

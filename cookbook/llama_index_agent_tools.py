@@ -10,10 +10,8 @@ With ``PARALLEL_API_KEY`` set the tools call the Parallel API; without it, the e
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from collections.abc import Sequence
-from contextlib import ExitStack
 from typing import Any
 
 from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
@@ -75,15 +73,7 @@ def main(client: ParallelClient, async_client: AsyncParallelClient) -> None:
 
 
 if __name__ == "__main__":
-    with ExitStack() as stack:
-        if os.environ.get("PARALLEL_API_KEY"):
-            client, async_client = stack.enter_context(ParallelClient()), AsyncParallelClient()
-            print(f"Using the Parallel API at {client.base_url}\n")
-        else:
-            from parallel_integrations.emulator import serve
+    from connect import api_or_emulator
 
-            emulator = stack.enter_context(serve())
-            print(f"No PARALLEL_API_KEY set: using the emulator at {emulator.base_url}\n")
-            client = stack.enter_context(ParallelClient(api_key="emulator", base_url=emulator.base_url))
-            async_client = AsyncParallelClient(api_key="emulator", base_url=emulator.base_url)
-        main(client, async_client)
+    with api_or_emulator(), ParallelClient() as client:
+        main(client, AsyncParallelClient())

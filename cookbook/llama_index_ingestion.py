@@ -10,9 +10,6 @@ port.
 
 from __future__ import annotations
 
-import os
-from contextlib import ExitStack
-
 from llama_index.core import VectorStoreIndex
 from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.ingestion import IngestionPipeline
@@ -59,14 +56,7 @@ def main(client: ParallelClient) -> None:
 
 
 if __name__ == "__main__":
-    with ExitStack() as stack:
-        if os.environ.get("PARALLEL_API_KEY"):
-            client = stack.enter_context(ParallelClient())
-            print(f"Using the Parallel API at {client.base_url}\n")
-        else:
-            from parallel_integrations.emulator import serve
+    from connect import api_or_emulator
 
-            emulator = stack.enter_context(serve())
-            print(f"No PARALLEL_API_KEY set: using the emulator at {emulator.base_url}\n")
-            client = stack.enter_context(ParallelClient(api_key="emulator", base_url=emulator.base_url))
+    with api_or_emulator(), ParallelClient() as client:
         main(client)

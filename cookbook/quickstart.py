@@ -8,9 +8,6 @@ emulator starts on a free loopback port and everything runs offline.
 
 from __future__ import annotations
 
-import os
-from contextlib import ExitStack
-
 from pydantic import BaseModel, Field
 
 from parallel_integrations import BatchProgress, ParallelClient
@@ -66,14 +63,7 @@ def main(client: ParallelClient) -> None:
 
 
 if __name__ == "__main__":
-    with ExitStack() as stack:
-        if os.environ.get("PARALLEL_API_KEY"):
-            client = stack.enter_context(ParallelClient())
-            print(f"Using the Parallel API at {client.base_url}\n")
-        else:
-            from parallel_integrations.emulator import serve
+    from connect import api_or_emulator
 
-            emulator = stack.enter_context(serve())
-            print(f"No PARALLEL_API_KEY set: using the emulator at {emulator.base_url}\n")
-            client = stack.enter_context(ParallelClient(api_key="emulator", base_url=emulator.base_url))
+    with api_or_emulator(), ParallelClient() as client:
         main(client)

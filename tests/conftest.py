@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -8,6 +9,12 @@ from parallel_integrations import ParallelClient
 from parallel_integrations.emulator import Schedule
 from parallel_integrations.emulator.server import RunningEmulator
 from tests.fakes import FakeAPI
+
+# A suite started in the background of a non-interactive shell inherits Ctrl-C ignored, and so would every process
+# it starts, which the tests that interrupt a real CLI process depend on. With a handler installed here, the
+# processes the tests start get the default disposition back (an ignored signal survives exec; a handled one
+# does not).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -12,7 +14,17 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from parallel_integrations import BatchItem, BatchProgress, ParallelValidationError, TaskRunFailedError, TaskRunInput
+from parallel_integrations import (
+    AsyncParallelClient,
+    BatchItem,
+    BatchProgress,
+    ParallelClient,
+    ParallelValidationError,
+    SchemaError,
+    TaskRunFailedError,
+    TaskRunInput,
+)
+from parallel_integrations.emulator import Schedule
 from tests.fakes import FakeAPI, error_body, run_json, sse
 
 GROUP = "tgrp_" + "d" * 32
@@ -288,3 +300,153 @@ def test_async_leftover_fetches_stay_bounded(api: FakeAPI) -> None:
     items = asyncio.run(main())
     assert sorted(i.index for i in items) == list(range(60))
     assert 1 < server.max_in_flight <= 4
+
+
+def test_bad_input_deep_in_a_generator_is_named_by_its_absolute_position(api: FakeAPI) -> None:
+    BatchServer(api)
+    inputs = (" " if i == 1_500 else f"q{i}" for i in range(2_000))
+    with pytest.raises(ParallelValidationError, match=r"inputs\[1500\]\.input"):
+        list(api.sync_client().task_groups.run_batch(inputs, processor="lite"))
+
+
+class Node(BaseModel):
+    children: list[Node]
+
+
+def test_schema_errors_surface_when_run_batch_is_called(api: FakeAPI, kind: str) -> None:
+    client = api.client(kind)
+    with pytest.raises(SchemaError, match="recursive"):
+        client.task_groups.run_batch(["x"], processor="lite", output=Node)
+    with pytest.raises(SchemaError, match="input_schema"):
+        client.task_groups.run_batch(["x"], processor="lite", input_schema={"type": "array"})
+    assert api.requests == []
+
+
+class Consumer:
+    """Runs a batch of ``inputs`` on its own thread (for the async client, on its own event loop), keeping what
+    arrives; with ``stop_after``, the loop breaks after that many items."""
+
+    def __init__(self, kind: str, inputs: list[str], stop_after: int | None = None) -> None:
+        self.kind = kind
+        self.inputs = inputs
+        self.stop_after = stop_after
+        self.items: list[BatchItem[Any]] = []
+        self.error: BaseException | None = None
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self.consume, daemon=True)
+        self.thread.start()
+
+    def consume(self) -> None:
+        try:
+            if self.kind == "sync":
+                with ParallelClient() as client:
+                    for item in client.task_groups.run_batch(self.inputs, processor="lite"):
+                        if self.keep(item):
+                            break
+            else:
+                asyncio.run(self.consume_async())
+        except BaseException as exc:
+            self.error = exc
+        with self.changed:
+            self.changed.notify_all()
+
+    async def consume_async(self) -> None:
+        async with AsyncParallelClient() as client:
+            async for item in client.task_groups.run_batch(self.inputs, processor="lite"):
+                if self.keep(item):
+                    break
+
+    def keep(self, item: BatchItem[Any]) -> bool:
+        with self.changed:
+            self.items.append(item)
+            self.changed.notify_all()
+        return len(self.items) == self.stop_after
+
+    def wait_for(self, count: int) -> list[BatchItem[Any]]:
+        with self.changed:
+            self.changed.wait_for(lambda: len(self.items) >= count or self.error is not None, timeout=30)
+        assert self.error is None
+        return list(self.items)
+
+    def join(self) -> None:
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive()
+        assert self.error is None
+
+
+def wait_until(condition: Any) -> None:
+    for _ in range(3_000):  # a generous bound (30 s); returns as soon as the condition holds
+        if condition():
+            return
+        time.sleep(0.01)
+    raise AssertionError("the condition never held")
+
+
+def started_runs(emulator: Any, count: int) -> list[str]:
+    """The ids of the ``count`` runs a batch creates, once they exist, on a schedule where they never end alone."""
+    wait_until(lambda: len(emulator.runs()) == count)
+    return [run.run_id for run in emulator.runs()]
+
+
+def test_answers_are_handed_over_while_other_runs_go_on(parallel_emulator: Any, kind: str) -> None:
+    parallel_emulator.set_schedule(Schedule(queued=0.0, running=float("inf")))
+    consumer = Consumer(kind, [f"question {i}" for i in range(5)])
+    runs = started_runs(parallel_emulator, 5)
+    for run_id in runs[:3]:
+        parallel_emulator.complete_run(run_id)
+    # Two runs are still running, and no other event comes until they end: the three answers are handed over.
+    early = consumer.wait_for(3)
+    assert sorted(item.index for item in early) == [0, 1, 2]
+    assert all(item.ok for item in early)
+    for run_id in runs[3:]:
+        parallel_emulator.complete_run(run_id)
+    items = consumer.wait_for(5)
+    consumer.join()
+    assert sorted(item.index for item in items) == list(range(5))
+    assert [item.run_id for item in sorted(items, key=lambda i: i.index)] == runs
+
+
+def test_leaving_a_batch_early_while_runs_go_on_returns(parallel_emulator: Any, kind: str) -> None:
+    parallel_emulator.set_schedule(Schedule(queued=0.0, running=float("inf")))
+    consumer = Consumer(kind, [f"question {i}" for i in range(4)], stop_after=1)
+    runs = started_runs(parallel_emulator, 4)
+    parallel_emulator.complete_run(runs[2])
+    # The loop breaks after the first item, with the events stream open and three runs running: closing the batch
+    # (and then the client) neither waits for them nor fails.
+    consumer.join()
+    assert [(item.index, item.ok) for item in consumer.items] == [(2, True)]
+    assert len(parallel_emulator.requests("GET", f"/v1/tasks/runs/{runs[2]}/result")) == 1
+
+
+LEAVE_EARLY_AND_EXIT = """
+import sys
+from parallel_integrations import ParallelClient
+
+with ParallelClient(api_key="k", base_url=sys.argv[1]) as client:
+    for item in client.task_groups.run_batch([f"question {i}" for i in range(3)], processor="lite"):
+        print(item.index, flush=True)
+        break
+print("left", flush=True)
+"""
+
+
+def test_a_program_that_leaves_a_batch_early_exits_while_long_polls_are_in_flight(parallel_emulator: Any) -> None:
+    # Two runs never end, so two result fetches sit in long polls (up to 10 minutes each) when the loop breaks:
+    # the program must still exit at once; the runs go on on the server.
+    parallel_emulator.set_schedule(Schedule(queued=0.0, running=float("inf")))
+    process = subprocess.Popen(
+        [sys.executable, "-c", LEAVE_EARLY_AND_EXIT, parallel_emulator.base_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        runs = started_runs(parallel_emulator, 3)
+        parallel_emulator.complete_run(runs[1])
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 0, stderr
+    assert stdout.split() == ["1", "left"]
+    status = {run.run_id: run.status for run in parallel_emulator.runs()}
+    assert (status[runs[0]], status[runs[2]]) == ("running", "running")

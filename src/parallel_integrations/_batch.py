@@ -1,10 +1,13 @@
 """The batch runner: any number of inputs through one Task Group, results yielded as runs complete. (It loads on
 the first ``run_batch``; what it yields, :class:`BatchItem` and :class:`BatchProgress`, is in ``_batch_items.py``.)
 
-Submission and bookkeeping are shared (:class:`BatchTracker` decides what each event means, and one flow submits
-for both drivers); the sync runner fetches results on a bounded thread pool, the async one on tasks bounded by a
-semaphore. Runs that have already ended when they are listed (a resumed group) or that the event stream did not
-report are read from one snapshot of the group with outputs, instead of one request each.
+Submission and bookkeeping are shared (:class:`BatchTracker` decides what each event means and keeps at most
+``max_concurrency`` result fetches in flight, and one flow submits for both drivers). Each runner waits on one
+inbox that the group's event stream and the result fetches both post to, so an answer is handed over as soon as
+its fetch ends, not when the next event arrives: the sync runner reads events on a thread of its own and fetches
+on a bounded thread pool; the async one reads events and fetches on tasks. Runs that have already ended when they
+are listed (a resumed group) or that the event stream did not report are read from one snapshot of the group with
+outputs, instead of one request each.
 
 Memory does not grow with the results: inputs are consumed 1,000 at a time and results are handed over as they
 come. What is held is the id of each run not yet delivered (about 150 bytes a run), so the caller's index can be
@@ -16,7 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from itertools import islice
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from pydantic import BaseModel
 
@@ -24,12 +27,13 @@ from ._batch_items import BatchInput, BatchItem, BatchProgress
 from ._effects import Flow, consume
 from ._errors import ParallelError, ParallelValidationError, TaskRunFailedError, note_interruption
 from ._limits import RUNS_PER_ADD_MAX
-from ._models import TaskRunEvent, TaskRunInput, TaskRunResult
+from ._models import TaskRunEvent, TaskRunInput, TaskRunResult, TaskSpec
 from ._parse import parse_result
 
 if TYPE_CHECKING:
     import asyncio
     import concurrent.futures
+    import queue
 
     from ._contract import AsyncDriver, Driver
     from ._core import Core
@@ -50,6 +54,7 @@ class BatchTracker:
         self.submitted = 0
         self.completed = 0
         self.failed = 0
+        self.fetching = 0
 
     def added(self, run_ids: Iterable[str]) -> None:
         """Runs now in the group, in input order."""
@@ -98,9 +103,17 @@ class BatchTracker:
             return None
         return self.delivered(BatchItem(index, run.run_id, error=TaskRunFailedError(run)))
 
-    def next_fetches(self, room: int) -> list[tuple[str, int]]:
-        """Up to ``room`` queued ``(run_id, index)`` pairs whose answers should be fetched now."""
-        return [self.ready.popleft() for _ in range(min(room, len(self.ready)))]
+    def start_fetches(self, limit: int) -> list[tuple[str, int]]:
+        """The queued ``(run_id, index)`` pairs whose answers should be fetched now, so that at most ``limit``
+        fetches are in flight; each counts as in flight until :meth:`fetched` takes its item."""
+        room = max(0, min(limit - self.fetching, len(self.ready)))
+        self.fetching += room
+        return [self.ready.popleft() for _ in range(room)]
+
+    def fetched(self, item: BatchItem[T]) -> BatchItem[T]:
+        """A fetch's item, on its way to the caller."""
+        self.fetching -= 1
+        return self.delivered(item)
 
     def worth_a_snapshot(self, threshold: int) -> bool:
         """Once the group is idle: whether one snapshot with outputs should answer what is left, because more than
@@ -168,7 +181,7 @@ def _submit(
     *,
     processor: str | None,
     output: Any,
-    input_schema: Any,
+    spec: TaskSpec | None,
     taskgroup_id: str | None,
     metadata: Mapping[str, str | int | float | bool] | None,
     on_progress: Callable[[BatchProgress], None] | None,
@@ -176,9 +189,6 @@ def _submit(
 ) -> Flow[BatchTracker]:
     """Create the group (unless resuming) and add every input, or list a resumed group's runs: the part of a batch
     that is the same sync and async. The group's id goes into ``group`` as soon as it is known."""
-    from ._schema import output_task_spec
-
-    spec = output_task_spec(output, input_schema)
     if taskgroup_id is None:
         taskgroup_id = (yield from core.create_group(metadata)).taskgroup_id
     group.append(taskgroup_id)
@@ -190,8 +200,8 @@ def _submit(
         tracker.report()
         return tracker
     for chunk in _runs(inputs, processor):
-        flow = core.add_runs(taskgroup_id, core.group_inputs(chunk), spec, None, known_count=tracker.submitted)
-        tracker.added((yield from flow).run_ids)
+        runs = core.group_inputs(chunk, start=tracker.submitted)  # errors name the caller's index
+        tracker.added((yield from core.add_runs(taskgroup_id, runs, spec, None, known_count=tracker.submitted)).run_ids)
     return tracker
 
 
@@ -199,6 +209,132 @@ def _collect(core: Core, tracker: BatchTracker, output: Any) -> Flow[None]:
     """Deliver, from one snapshot of the group with outputs, every outstanding run that has ended."""
     snapshot = core.group_runs(tracker.taskgroup_id, include_output=True)
     yield from consume(snapshot, lambda event: tracker.from_snapshot(event, output))
+
+
+# What the runner's inbox receives: a group event, a finished fetch (a future or a task, whose ``result()`` is its
+# item), the end of the event stream, or the exception that ended it.
+_EVENT, _FETCHED, _END, _FAILED = "event", "fetched", "end", "failed"
+Message: TypeAlias = tuple[str, Any]
+EVENT_BACKLOG = 16
+"""Events read ahead of a caller who is slower than the stream; the reader waits beyond that, so a slow loop over
+the results does not buffer the whole group."""
+
+
+def _take(tracker: BatchTracker, message: Message, free_slot: Callable[[], None]) -> tuple[BatchItem[Any] | None, bool]:
+    """What a message of the inbox means while events are read: an item to hand over (or ``None``), and whether
+    the event stream goes on. An event frees its place in the reader's backlog (``free_slot``)."""
+    kind, payload = message
+    if kind == _EVENT:
+        free_slot()
+        return tracker.ended(payload), True
+    if kind == _FETCHED:
+        return tracker.fetched(payload.result()), True
+    if kind == _FAILED:
+        raise payload
+    return None, False
+
+
+def _until(flow: Flow[T], stopped: Callable[[], bool]) -> Flow[T | None]:
+    """``flow``, ended once ``stopped()`` holds. It is asked at every step, so a stream closes at the next chunk
+    it receives (a keep-alive comment at the latest) even when no event comes."""
+    try:
+        value: Any = None
+        error: ParallelError | None = None
+        while True:
+            try:
+                effect = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            if stopped():
+                return None
+            value, error = None, None
+            try:
+                value = yield effect
+            except ParallelError as exc:
+                error = exc
+    finally:
+        flow.close()
+
+
+class _EventReader:
+    """Reads the group's events on a thread of its own and posts each to the inbox, at most ``EVENT_BACKLOG``
+    ahead of the runner. :meth:`stop` returns at once; the thread ends, closing the stream, at its next chunk."""
+
+    def __init__(self, driver: Driver, taskgroup_id: str, inbox: queue.Queue[Message]) -> None:
+        import threading
+
+        self.inbox = inbox
+        self.stopped = threading.Event()
+        self.slots = threading.Semaphore(EVENT_BACKLOG)
+        flow = _until(driver.core.group_events(taskgroup_id), self.stopped.is_set)
+        self.events = driver.iterate(flow)
+        threading.Thread(target=self.read, name="parallel-batch-events", daemon=True).start()
+
+    def read(self) -> None:
+        try:
+            for event in self.events:
+                self.slots.acquire()
+                if self.stopped.is_set():
+                    return
+                self.inbox.put((_EVENT, event))
+            self.inbox.put((_END, None))
+        except BaseException as exc:  # handed to the runner, which raises it unless it has stopped listening
+            self.inbox.put((_FAILED, exc))
+        finally:
+            self.events.close()  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        """Stop reading (a reader waiting for room in the backlog is woken to see it)."""
+        self.stopped.set()
+        self.slots.release()
+
+
+class _Fetchers:
+    """At most ``size`` result fetches at once, each outcome posted to the inbox as a done future.
+
+    The threads are daemons, unlike a ``ThreadPoolExecutor``'s: a fetch in flight is a long poll of up to ten
+    minutes, and a runner left early (a ``break``, Ctrl-C) must not hold the program open at exit until it ends.
+    The run goes on on the server either way."""
+
+    def __init__(self, size: int, fetch: Callable[[str, int], BatchItem[Any]], inbox: queue.Queue[Message]) -> None:
+        import queue
+
+        self.size = size
+        self.fetch = fetch
+        self.inbox = inbox
+        self.jobs: queue.SimpleQueue[tuple[str, int] | None] = queue.SimpleQueue()
+        self.threads = 0
+        self.busy = 0
+
+    def submit(self, run_id: str, index: int) -> None:
+        """Fetch this run's result on a free thread (one is started while fewer than ``size`` exist)."""
+        import threading
+
+        self.busy += 1
+        if self.threads < self.busy and self.threads < self.size:
+            self.threads += 1
+            threading.Thread(target=self.work, name=f"parallel-batch_{self.threads}", daemon=True).start()
+        self.jobs.put((run_id, index))
+
+    def done(self) -> None:
+        """A posted outcome was taken from the inbox: its thread is free again."""
+        self.busy -= 1
+
+    def work(self) -> None:
+        import concurrent.futures
+
+        while (job := self.jobs.get()) is not None:
+            outcome: concurrent.futures.Future[BatchItem[Any]] = concurrent.futures.Future()
+            try:
+                outcome.set_result(self.fetch(*job))
+            except BaseException as exc:  # a bug, not an API error (fetch turns those into items): raise it there
+                outcome.set_exception(exc)
+            self.inbox.put((_FETCHED, outcome))
+
+    def stop(self) -> None:
+        """Let idle threads end; a thread in a long poll ends when it returns (or with the program)."""
+        for _ in range(self.threads):
+            self.jobs.put(None)
 
 
 def interrupted_note(group: list[str]) -> str:
@@ -217,14 +353,15 @@ def run_batch(
     *,
     processor: str | None,
     output: Any,
-    input_schema: Any,
+    spec: TaskSpec | None,
     taskgroup_id: str | None,
     metadata: Mapping[str, str | int | float | bool] | None,
     max_concurrency: int,
     on_progress: Callable[[BatchProgress], None] | None,
 ) -> Iterator[BatchItem[Any]]:
-    """The sync runner behind ``client.task_groups.run_batch``."""
-    import concurrent.futures
+    """The sync runner behind ``client.task_groups.run_batch`` (``spec`` is compiled from ``output`` and
+    ``input_schema`` by the caller, so that a schema error is raised before iteration)."""
+    import queue
 
     core = driver.core
     group: list[str] = []
@@ -233,7 +370,7 @@ def run_batch(
         inputs,
         processor=processor,
         output=output,
-        input_schema=input_schema,
+        spec=spec,
         taskgroup_id=taskgroup_id,
         metadata=metadata,
         on_progress=on_progress,
@@ -247,55 +384,51 @@ def run_batch(
             return BatchItem(index, run_id, error=exc)
         return BatchItem(index, run_id, result=result)
 
-    pool = concurrent.futures.ThreadPoolExecutor(max_concurrency, thread_name_prefix="parallel-batch")
-    pending: set[concurrent.futures.Future[BatchItem[Any]]] = set()
-    finished_normally = False
+    # One inbox for the event reader's thread and the fetches: an answer is handed over as soon as it is fetched.
+    inbox: queue.Queue[Message] = queue.Queue()
+    pool = _Fetchers(max_concurrency, fetch, inbox)
+    reader: _EventReader | None = None
+
     try:
         box: list[BatchTracker] = []
         yield from driver.drive(submission, box)  # a resumed group's runs that have already ended
         tracker = box[0]
 
         def start() -> None:
-            for args in tracker.next_fetches(max_concurrency - len(pending)):
-                pending.add(pool.submit(fetch, *args))
-
-        def harvest(block: bool) -> list[BatchItem[Any]]:
-            nonlocal pending
-            if block:
-                finished, pending = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
-            else:
-                finished = {f for f in pending if f.done()}
-                pending -= finished
-            return [tracker.delivered(f.result()) for f in finished]
+            for args in tracker.start_fetches(max_concurrency):
+                pool.submit(*args)
 
         if not tracker.done:
-            # Events are read as they come; completed runs queue for a bounded number of fetches.
-            events = driver.iterate(core.group_events(tracker.taskgroup_id))
-            try:
-                for event in events:
-                    item = tracker.ended(event)
-                    if item is not None:
-                        yield item
-                    yield from harvest(block=False)
-                    start()
-                    if tracker.all_ended:
-                        break
-            finally:
-                events.close()  # type: ignore[attr-defined]
+            reader = _EventReader(driver, tracker.taskgroup_id, inbox)
+            listening = True
+            while listening and not tracker.all_ended:
+                message = inbox.get()
+                if message[0] == _FETCHED:
+                    pool.done()
+                item, listening = _take(tracker, message, reader.slots.release)
+                if item is not None:
+                    yield item
+                start()
+            reader.stop()
             # The group is idle: a long queue (or runs never reported) is answered by one snapshot with outputs.
             if tracker.worth_a_snapshot(max_concurrency):
                 yield from driver.iterate(_collect(core, tracker, output))
             tracker.release_remaining()
-            while pending or tracker.ready:
-                start()
-                yield from harvest(block=True)
-        finished_normally = True
+            start()
+            while tracker.fetching:
+                kind, payload = inbox.get()
+                if kind == _FETCHED:  # what the stopped reader still posts is of no more use
+                    pool.done()
+                    yield tracker.fetched(payload.result())
+                    start()
     except BaseException as interrupt:
         note_interruption(interrupt, interrupted_note(group))
         raise
     finally:
-        # Leaving early (Ctrl-C, or the caller stopped iterating) must not wait for long polls in flight.
-        pool.shutdown(wait=finished_normally, cancel_futures=True)
+        if reader is not None:
+            reader.stop()
+        # Leaving early (Ctrl-C, or the caller stopped iterating) does not wait for long polls in flight.
+        pool.stop()
 
 
 async def run_batch_async(
@@ -304,7 +437,7 @@ async def run_batch_async(
     *,
     processor: str | None,
     output: Any,
-    input_schema: Any,
+    spec: TaskSpec | None,
     taskgroup_id: str | None,
     metadata: Mapping[str, str | int | float | bool] | None,
     max_concurrency: int,
@@ -320,7 +453,7 @@ async def run_batch_async(
         inputs,
         processor=processor,
         output=output,
-        input_schema=input_schema,
+        spec=spec,
         taskgroup_id=taskgroup_id,
         metadata=metadata,
         on_progress=on_progress,
@@ -334,7 +467,31 @@ async def run_batch_async(
             return BatchItem(index, run_id, error=exc)
         return BatchItem(index, run_id, result=result)
 
-    pending: set[asyncio.Task[BatchItem[Any]]] = set()
+    # One inbox for the event reader's task and the fetch tasks: an answer is handed over as soon as it is fetched.
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    slots = asyncio.Semaphore(EVENT_BACKLOG)
+    fetches: set[asyncio.Task[BatchItem[Any]]] = set()
+    reader: asyncio.Task[None] | None = None
+
+    def post(task: asyncio.Task[BatchItem[Any]]) -> None:
+        fetches.discard(task)
+        if not task.cancelled():
+            inbox.put_nowait((_FETCHED, task))
+
+    async def read(taskgroup_id: str) -> None:
+        events = driver.iterate(core.group_events(taskgroup_id))
+        try:
+            async for event in events:
+                await slots.acquire()
+                inbox.put_nowait((_EVENT, event))
+            inbox.put_nowait((_END, None))
+        except asyncio.CancelledError:
+            raise  # the runner stopped listening
+        except BaseException as exc:  # handed to the runner, a KeyboardInterrupt included, to be raised there
+            inbox.put_nowait((_FAILED, exc))
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+
     try:
         box: list[BatchTracker] = []
         async for item in driver.drive(submission, box):  # a resumed group's runs already ended
@@ -344,42 +501,36 @@ async def run_batch_async(
             return
 
         def start() -> None:
-            for args in tracker.next_fetches(max_concurrency - len(pending)):
-                pending.add(asyncio.create_task(fetch(*args)))
+            for args in tracker.start_fetches(max_concurrency):
+                task = asyncio.create_task(fetch(*args))
+                fetches.add(task)
+                task.add_done_callback(post)
 
-        async def harvest(block: bool) -> list[BatchItem[Any]]:
-            nonlocal pending
-            if block:
-                finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            else:
-                finished = {t for t in pending if t.done()}
-                pending -= finished
-            return [tracker.delivered(t.result()) for t in finished]
-
-        events = driver.iterate(core.group_events(tracker.taskgroup_id))
-        try:
-            async for event in events:
-                item = tracker.ended(event)
-                if item is not None:
-                    yield item
-                for item in await harvest(block=False):
-                    yield item
-                start()
-                if tracker.all_ended:
-                    break
-        finally:
-            await events.aclose()  # type: ignore[attr-defined]
+        reader = asyncio.create_task(read(tracker.taskgroup_id))
+        listening = True
+        while listening and not tracker.all_ended:
+            item, listening = _take(tracker, await inbox.get(), slots.release)
+            if item is not None:
+                yield item
+            start()
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)  # the stream is closed before a snapshot is read
         if tracker.worth_a_snapshot(max_concurrency):
             async for item in driver.iterate(_collect(core, tracker, output)):
                 yield item
         tracker.release_remaining()
-        while pending or tracker.ready:
-            start()
-            for item in await harvest(block=True):
-                yield item
+        start()
+        while tracker.fetching:
+            kind, payload = await inbox.get()
+            if kind == _FETCHED:  # what the stopped reader still posted is of no more use
+                yield tracker.fetched(payload.result())
+                start()
     except BaseException as interrupt:
         note_interruption(interrupt, interrupted_note(group))
         raise
     finally:
-        for task in pending:
+        for task in list(fetches):
             task.cancel()
+        if reader is not None and not reader.done():
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)  # the stream is closed before the runner returns

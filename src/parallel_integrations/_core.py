@@ -455,9 +455,11 @@ class Core:
         path = self.group_path(taskgroup_id, f"/runs/{_id(run_id)}")
         return (yield from self.request("GET", path, TaskRun.model_validate_json))
 
-    def group_inputs(self, inputs: Iterable[TaskRunInput | Mapping[str, Any]]) -> list[TaskRunInput]:
-        """Validate every run input of an add-runs call before anything is sent."""
-        runs = [self.run_input(item, f"inputs[{i}]") for i, item in enumerate(inputs)]
+    def group_inputs(self, inputs: Iterable[TaskRunInput | Mapping[str, Any]], start: int = 0) -> list[TaskRunInput]:
+        """Validate every run input of an add-runs call before anything is sent. ``start`` is the position of the
+        first of them among all the caller's inputs (a batch validates 1,000 at a time), so errors name the
+        caller's index."""
+        runs = [self.run_input(item, f"inputs[{i}]") for i, item in enumerate(inputs, start)]
         if not runs:
             raise ParallelValidationError("inputs", "at least one input is required", limit=1)
         return runs

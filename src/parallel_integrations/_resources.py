@@ -476,13 +476,15 @@ class TaskGroups(SyncResource):
             inputs, processor, output, input_schema, taskgroup_id, metadata, max_concurrency, on_progress
         )
         from ._batch import run_batch  # the runner loads on the first batch
+        from ._schema import output_task_spec
 
+        spec = output_task_spec(output, input_schema)  # a schema error is raised here, not at the first item
         return run_batch(
             self._driver,
             inputs,
             processor=processor,
             output=output,
-            input_schema=input_schema,
+            spec=spec,
             taskgroup_id=taskgroup_id,
             metadata=metadata,
             max_concurrency=max_concurrency,
@@ -704,13 +706,15 @@ class AsyncTaskGroups(AsyncResource):
             inputs, processor, output, input_schema, taskgroup_id, metadata, max_concurrency, on_progress
         )
         from ._batch import run_batch_async  # the runner loads on the first batch
+        from ._schema import output_task_spec
 
+        spec = output_task_spec(output, input_schema)  # a schema error is raised here, not at the first item
         return run_batch_async(
             self._driver,
             inputs,
             processor=processor,
             output=output,
-            input_schema=input_schema,
+            spec=spec,
             taskgroup_id=taskgroup_id,
             metadata=metadata,
             max_concurrency=max_concurrency,

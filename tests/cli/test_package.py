@@ -1,5 +1,5 @@
-"""The command line uses only public names: no ``parallel_integrations._*`` module, and of the emulator only
-``serve`` and the ``main`` of ``python -m parallel_integrations.emulator``."""
+"""The command line uses only public names: no ``parallel_integrations._*`` module, of the emulator only
+``serve`` and the ``main`` of ``python -m parallel_integrations.emulator``, and the adapters' public packages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from pathlib import Path
 import parallel_integrations.cli
 
 PACKAGE = Path(parallel_integrations.cli.__file__).parent
-ALLOWED = {"parallel_integrations", "parallel_integrations.documents", "parallel_integrations.emulator"}
+ALLOWED = {
+    "parallel_integrations",
+    "parallel_integrations.documents",
+    "parallel_integrations.emulator",
+    "parallel_integrations.langchain",  # the demo's adapter steps
+    "parallel_integrations.llama_index",
+}
 ALLOWED_MAIN = "parallel_integrations.emulator.__main__"
 
 

@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import io
 import re
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from parallel_integrations import ParallelClient
 from parallel_integrations.emulator import RunningEmulator
+from tests.cookbook import COOKBOOK, load, printed
 
-COOKBOOK = Path(__file__).resolve().parents[2] / "cookbook"
 SCRIPTS = ["langchain_rag.py", "langchain_agent_tools.py", "langchain_structured.py", "langchain_batch_enrichment.py"]
 
 
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), COOKBOOK / name)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def run_script(name: str) -> str:
-    with ParallelClient() as client, contextlib.redirect_stdout(io.StringIO()) as out:
-        load(name).main(client)
-    return out.getvalue()
+    with ParallelClient() as client:
+        return printed(load(name).main, client)
 
 
 def test_every_langchain_script_is_tested() -> None:
-    assert sorted(p.name for p in COOKBOOK.glob("langchain_*.py") if p.name != "langchain_runner.py") == sorted(SCRIPTS)
+    assert sorted(p.name for p in COOKBOOK.glob("langchain_*.py")) == sorted(SCRIPTS)
 
 
 @pytest.mark.parametrize("name", SCRIPTS)

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import io
 import re
-from pathlib import Path
 
 from parallel_integrations import AsyncParallelClient, ParallelClient
-
-COOKBOOK = Path(__file__).resolve().parents[2] / "cookbook"
+from tests.cookbook import COOKBOOK, load, printed
 
 
 def run(name, *extra_clients):
-    path = COOKBOOK / f"{name}.py"
-    first_line = path.read_text(encoding="utf-8").splitlines()[0]
+    first_line = (COOKBOOK / f"{name}.py").read_text(encoding="utf-8").splitlines()[0]
     assert first_line.startswith('"""LlamaIndex ')
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with ParallelClient() as client, contextlib.redirect_stdout(io.StringIO()) as out:
-        module.main(client, *extra_clients)
-    return out.getvalue()
+    with ParallelClient() as client:
+        return printed(load(name).main, client, *extra_clients)
 
 
 def test_ingestion(emulator):
