@@ -210,10 +210,14 @@ class AsyncHttpxDriver:
         core: Core,
         http: httpx.AsyncClient | None = None,
         pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None,
+        gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None,
     ) -> None:
         self._core = core
         self.given_http = http
         self.pools = weakref.WeakKeyDictionary() if pools is None else pools
+        self.gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary() if gates is None else gates
+        )
 
     @property
     def core(self) -> Core:
@@ -222,7 +226,21 @@ class AsyncHttpxDriver:
 
     def sharing(self, core: Core) -> AsyncHttpxDriver:
         """A driver for another core that sends through this one's connection pools."""
-        return AsyncHttpxDriver(core, self.given_http, self.pools)
+        return AsyncHttpxDriver(core, self.given_http, self.pools, self.gates)
+
+    def _gate(self) -> asyncio.Semaphore | None:
+        # Calls waiting inside httpcore's pool cost time quadratic in their number (each change of the pool scans
+        # every waiting request against every connection): a FIFO semaphore sized like the pool keeps the waiting
+        # outside. A pool the caller gave us keeps its own limits.
+        if self.given_http is not None:
+            return None
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        gate = self.gates.get(loop)
+        if gate is None:
+            gate = self.gates[loop] = asyncio.Semaphore(POOL_LIMITS.max_connections or 100)
+        return gate
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -309,22 +327,42 @@ class AsyncHttpxDriver:
         try:
             if isinstance(effect, Read):
                 return await anext(effect.handle.chunks, b"")
-            deadline = _deadline_for(effect, self._core.hooks.clock)
-            response = await self.http.send(effect.request, stream=True, follow_redirects=False)
-            if effect.stream and response.is_success:
-                handle = StreamHandle(response, response.aiter_bytes())
-                opened.append(handle)
-                return handle
+            gate = None if effect.stream else self._gate()
+            if gate is None:
+                return await self._send(effect, opened)
+            await self._enter(gate, effect.request)
             try:
-                if deadline is not None:
-                    response.stream = _AsyncDeadlineStream(response.stream, deadline)  # type: ignore[arg-type]
-                await response.aread()
+                return await self._send(effect, opened)
             finally:
-                await response.aclose()
-            return StreamHandle(response, _no_chunks()) if effect.stream else response
+                gate.release()
         except httpx.TransportError as exc:
             request = effect.request if isinstance(effect, Send) else effect.handle.response.request
             raise transport_error(exc, request) from exc
+
+    async def _enter(self, gate: asyncio.Semaphore, request: httpx.Request) -> None:
+        # Waiting for a free connection is bounded like httpx's own pool wait (the client's timeout), and fails the
+        # same way: a pool timeout, the request never sent.
+        import asyncio
+
+        try:
+            await asyncio.wait_for(gate.acquire(), timeout=self._core.config.timeout)
+        except TimeoutError:
+            raise httpx.PoolTimeout("no free connection within the timeout", request=request) from None
+
+    async def _send(self, effect: Send, opened: list[StreamHandle[AsyncIterator[bytes]]]) -> Any:
+        deadline = _deadline_for(effect, self._core.hooks.clock)
+        response = await self.http.send(effect.request, stream=True, follow_redirects=False)
+        if effect.stream and response.is_success:
+            handle = StreamHandle(response, response.aiter_bytes())
+            opened.append(handle)
+            return handle
+        try:
+            if deadline is not None:
+                response.stream = _AsyncDeadlineStream(response.stream, deadline)  # type: ignore[arg-type]
+            await response.aread()
+        finally:
+            await response.aclose()
+        return StreamHandle(response, _no_chunks()) if effect.stream else response
 
 
 async def _no_chunks() -> AsyncIterator[bytes]:
