@@ -349,8 +349,33 @@ def test_text_output_comes_from_the_top_pages(corpus: Corpus) -> None:
     first = synthesis.content.split(" [1]")[0]
     assert first.startswith('The "with" statement is used to wrap the execution of a block')
     urls = [c.url for c in synthesis.basis[0].citations]
-    assert urls == [m.page.url for m in corpus.match("the Python with statement", limit=3)]
+    assert urls == [m.page.url for m in corpus.match("the Python with statement", limit=3)][:1]
     assert urls[0].endswith("#with")
+    assert "[2]" not in synthesis.content  # the runners-up share only "statement" with the question
+
+
+def test_text_output_quotes_every_page_close_to_the_best(corpus: Corpus) -> None:
+    question = "What is a decorator?"
+    pages = corpus.match(question, limit=3)
+    close = [m.page.url for m in pages if m.score >= 0.75 * pages[0].score]
+    assert len(close) >= 2  # the question is answered by more than one page
+    synthesis = synthesize(corpus, question, None)
+    assert [c.url for c in synthesis.basis[0].citations] == close
+    assert isinstance(synthesis.content, str)
+    assert all(f"[{n}]" in synthesis.content for n in range(1, len(close) + 1))
+
+
+def test_citation_excerpts_leave_grammar_productions_out(corpus: Corpus) -> None:
+    schema = _strict({"keyword": {"type": "string"}})
+    synthesis = synthesize(corpus, "the for statement", schema)
+    excerpts = [e for b in synthesis.basis for c in b.citations or [] for e in c.excerpts or []]
+    assert excerpts
+    assert all("::=" not in e for e in excerpts)
+
+
+def test_a_code_name_is_preferred_to_a_word_of_the_page_title(corpus: Corpus) -> None:
+    content = synthesize(corpus, "the built-in map", _strict({"function": {"type": "string"}})).content
+    assert content == {"function": "map"}
 
 
 def test_arrays_take_one_item_per_page_without_repeats(corpus: Corpus) -> None:

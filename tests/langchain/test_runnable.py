@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 from uuid import UUID
 
@@ -227,7 +228,11 @@ def test_a_thousand_inputs_take_a_handful_of_requests(emulator: RunningEmulator)
     assert len(answers) == 1000
     assert all(isinstance(answer, str) for answer in answers)
     requests = emulator.requests()
-    assert len(requests) <= 40, [r.route for r in requests]
+    # Answers read one by one while the group is still running depend on timing (a loaded machine reads more
+    # of them before the group goes idle and one snapshot delivers the rest), so the bound is loose; one
+    # request per input would be 1,000.
+    routes = Counter(r.route.split("/trun_")[0] for r in requests)
+    assert len(requests) <= 100, routes
     assert len(group_posts(emulator)) == 2  # the group, and one add-runs chunk of 1,000
 
 

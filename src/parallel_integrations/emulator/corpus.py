@@ -422,7 +422,7 @@ class Corpus:
 _GRAMMAR = "::="
 
 
-def _without_grammar(body: str) -> str:
+def without_grammar(body: str) -> str:
     """A passage without its grammar productions (``a ::= b`` blocks): they share words with a query more
     often than they answer it. Empty when the passage is nothing else."""
     return "\n\n".join(block for block in body.split("\n\n") if _GRAMMAR not in block).strip()
@@ -433,7 +433,7 @@ def _excerpts(passages: Sequence[tuple[str, float]], headings: dict[str, str]) -
     grammar productions left out (a passage that is only grammar goes last, whole)."""
     prose, grammar = [], []
     for body, _ in passages:
-        text = _without_grammar(body)
+        text = without_grammar(body)
         heading = headings.get(body, "").rsplit(" > ", 1)[-1]
         if text:
             prose.append(f"{heading}\n\n{text}" if heading else text)

@@ -47,6 +47,7 @@ __all__ = ["Synthesis", "synthesize"]
 _PAGES = 10  # pages read for an input
 _ARRAY_ITEMS = 3  # items written for an array without minItems/maxItems
 _MAX_DEPTH = 8  # deeper (recursive $ref) schemas get an empty value
+_RELATED_SCORE = 0.75  # a page scoring below this share of the best page's score is not quoted in a text answer
 
 
 @dataclass(frozen=True)
@@ -346,11 +347,14 @@ def _text(corpus: Corpus, question: str, description: str | None) -> Synthesis:
         reason = f"Guessed: no page in the corpus matches {quoted(question or description or '')}."
         content = "The corpus holds nothing that matches this input."
         return Synthesis(content, [FieldBasis(field="output", reasoning=reason, confidence="low")])
+    # A page far behind the best one shares only common words with the question ("statement", "file"): a
+    # sentence from it would read as an unrelated aside, so it is left out of the answer.
+    pages = [match for match in pages if match.score >= _RELATED_SCORE * pages[0].score]
     query = Query.of(corpus, asked, "")
     said = [string_value(None, {}, match, query, "", nullable=False) for match in pages]
     body = " ".join(f"{part.value} [{n}]" for n, part in enumerate(said, 1))
     sources = "\n".join(f"- [{n}] {m.page.title} - {m.page.url}" for n, m in enumerate(pages, 1))
-    reason = f"Taken from the corpus: a sentence from each of the {len(pages)} pages that best match "
+    reason = f"Taken from the corpus: a sentence from each of the {len(pages)} best-matching page(s) for "
     reason += f"{query.input_words}, the best being '{pages[0].page.title}' (BM25 score {pages[0].score:.1f})."
     used = [passage for part in said for passage in part.used]
     confidence = CONFIDENCE[said[0].level]

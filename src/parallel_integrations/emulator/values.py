@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .corpus import Corpus, PageMatch
+from .corpus import Corpus, PageMatch, without_grammar
 from .documents import Page, code_tokens, rank_sentences, share, stem, stems, terms, truncate
 from .fitting import fit_number, fit_text, made_up_string, number_fits, string_fits
 
@@ -183,7 +183,8 @@ def cited(match: PageMatch, passage: str | None = None) -> Passage:
     """The passage to cite for a value from ``match``: the given one, else the page's best matching one."""
     if passage is None:
         passage = match.passages[0][0] if match.passages else match.sections[0] if match.sections else ""
-    return match.page, truncate(passage, _MAX_EXCERPT), dict(match.passages).get(passage, 0.0)
+    score = dict(match.passages).get(passage, 0.0)
+    return match.page, truncate(without_grammar(passage) or passage, _MAX_EXCERPT), score
 
 
 def source(match: PageMatch, rank: int) -> str:
@@ -215,18 +216,21 @@ def _found(pattern: re.Pattern[str], match: PageMatch, group: int = 0) -> Iterat
 def _code_token(match: PageMatch, query: Query) -> Iterator[tuple[str, str]]:
     """Code tokens for a keyword field: those the input names (the most telling first), then the page's
     opening ones. pydoc writes code as "with"; Markdown as `with`."""
-    named: dict[str, tuple[float, int, str]] = {}
+    # The words of the page's title say which page it is; the input's other words name the thing on it
+    # ("json dumps" on the page "json" names dumps; "the built-in map" on "builtins — Built-in functions", map).
+    titled = stems(match.page.title)
+    named: dict[str, tuple[bool, float, int, str]] = {}
     for order, passage in enumerate(_evidence(match)):
         for token in code_tokens(passage):
             weight = query.input.get(stem(token), 0.0)
             if weight and token not in named:
-                named[token] = (-weight, order, passage)
+                named[token] = (stem(token) in titled, -weight, order, passage)
     heading = [t for t in code_tokens(match.page.title) if stem(t) in query.input]
     yield from ((t, match.sections[0] if match.sections else "") for t in heading)
-    yield from ((token, passage) for token, (_, _, passage) in sorted(named.items(), key=lambda kv: kv[1]))
+    yield from ((token, passage) for token, (_, _, _, passage) in sorted(named.items(), key=lambda kv: kv[1]))
     opening = match.sections[0] if match.sections else ""
     yield from ((token, opening) for token in code_tokens(opening))
-    for word, _ in sorted(query.input.items(), key=lambda kv: -kv[1]):  # no code: the input's telling words
+    for word, _ in sorted(query.input.items(), key=lambda kv: (kv[0] in titled, -kv[1])):  # no code: words
         for passage in _evidence(match):
             found = re.search(rf"\b{re.escape(word)}\w*", passage, re.IGNORECASE)
             if found and stem(found.group()) == word:
