@@ -5,11 +5,14 @@ percent-encoded ids, the messages' hints)."""
 from __future__ import annotations
 
 import datetime
+import enum
 import inspect
 import json
+import uuid
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from parallel_integrations import AsyncParallelClient, ParallelClient, ParallelValidationError, TaskRunInput
 from parallel_integrations._resources import AsyncTaskGroups, AsyncTaskRuns, TaskGroups, TaskRuns
@@ -69,12 +72,29 @@ def test_valid_search_arguments_are_sent_unchanged(api: FakeAPI, kind: str) -> N
     assert body["source_policy"] == {"include_domains": ["python.org"], "after_date": "2024-01-01"}
 
 
+class Size(enum.Enum):
+    LARGE = "large"
+
+
+class Address(BaseModel):
+    city: str
+
+
 def test_valid_run_fields_are_accepted(api: FakeAPI, kind: str) -> None:
     api.on("POST", "/v1/tasks/runs", httpx.Response(202, json=run_json()))
     client = api.client(kind)
     call(
         client.task_runs.create(
-            {"company": "Acme", "founded": 1999, "ratio": 0.5, "when": datetime.date(2024, 1, 2)},
+            {
+                "company": "Acme",
+                "founded": 1999,
+                "ratio": 0.5,
+                "when": datetime.date(2024, 1, 2),
+                "id": uuid.UUID(int=7),
+                "size": Size.LARGE,
+                "tags": ("a", "b"),
+                "address": Address(city="Oslo"),
+            },
             "base",
             metadata={"k": 1.5, "flag": True},
             task_spec={"output_schema": "a summary"},
@@ -84,7 +104,16 @@ def test_valid_run_fields_are_accepted(api: FakeAPI, kind: str) -> None:
         )
     )
     body = json.loads(api.requests[0].content)
-    assert body["input"] == {"company": "Acme", "founded": 1999, "ratio": 0.5, "when": "2024-01-02"}
+    assert body["input"] == {
+        "company": "Acme",
+        "founded": 1999,
+        "ratio": 0.5,
+        "when": "2024-01-02",
+        "id": "00000000-0000-0000-0000-000000000007",
+        "size": "large",
+        "tags": ["a", "b"],
+        "address": {"city": "Oslo"},
+    }
     assert body["metadata"] == {"k": 1.5, "flag": True}
 
 

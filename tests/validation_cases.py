@@ -19,6 +19,8 @@ INF = float("inf")
 RUN = "trun_" + "a" * 32
 GROUP = "tgrp_" + "b" * 32
 OK_RUN = {"input": "the with statement", "processor": "base"}
+SELF_CONTAINING: dict[str, Any] = {"a": 1}
+SELF_CONTAINING["self"] = SELF_CONTAINING
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,12 @@ CASES: list[Case] = [
     case("task_runs.create", {"a": [1, INF]}, "base", field="input.a[1]"),
     case("task_runs.create", {"a": {"b": "\ud800"}}, "base", field="input.a.b"),
     case("task_runs.create", {"a\udc80": 1}, "base", field="input", note="a key JSON cannot carry"),
+    case("task_runs.create", {1: "x"}, "base", field="input", note="json would turn the key into '1'"),
+    case("task_runs.create", {"a": {1, 2}}, "base", field="input.a", note="a set has no order"),
+    case("task_runs.create", {"a": [1, frozenset()]}, "base", field="input.a[1]"),
+    case("task_runs.create", {"a": b"x"}, "base", field="input.a", note="bytes have no encoding"),
+    case("task_runs.create", {"a": {"b": object()}}, "base", field="input.a.b"),
+    case("task_runs.create", SELF_CONTAINING, "base", field="input", note="a dict that contains itself"),
     case("task_runs.create", "q", 5, field="processor"),
     case("task_runs.create", "q", "  ", field="processor"),
     case("task_runs.create", "q", "base", metadata={"k": INF}, field="metadata.k"),

@@ -12,12 +12,13 @@ Messages name the type of a wrong value, never the value itself (it may be long,
 
 from __future__ import annotations
 
-import contextlib
+import datetime
 import difflib
+import enum
 import functools
-import json
 import math
 import re
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast, get_args
 from urllib.parse import quote
@@ -175,21 +176,23 @@ def path_id(value: object, field: str) -> str:
 
 
 def json_value(value: object, field: str) -> None:
-    """A value that goes into the JSON body as is: no ``nan`` or ``inf``, no lone surrogate, string keys."""
+    """A value that goes into the JSON body as the caller wrote it: strings (no lone surrogate), finite numbers,
+    booleans, ``None``, lists and tuples, dicts with string keys, and the few types pydantic writes as one JSON
+    value without loss (dates and times, UUIDs, enums, pydantic instances). A set (no order), bytes (no encoding)
+    or any other object is refused, naming the nested field, rather than converted or dropped."""
     try:
-        json.dumps(value, ensure_ascii=False, allow_nan=False, default=_opaque).encode("utf-8")
-    except (ValueError, TypeError) as exc:
-        with contextlib.suppress(RecursionError):  # a value that contains itself has no one culprit
-            _locate(value, field)  # names the nested field at fault
-        raise ParallelValidationError(field, f"cannot be sent as JSON ({exc})") from None
+        _locate(value, field)
+    except RecursionError:
+        raise ParallelValidationError(field, "cannot be sent as JSON: it contains itself") from None
 
 
-def _opaque(value: object) -> None:
-    # Types json cannot encode (dates, UUIDs...) are pydantic's to serialise later: not this check's business.
-    return None
+# Written by pydantic as one JSON value that reads back as what was meant.
+_ONE_JSON_VALUE = (datetime.date, datetime.time, datetime.timedelta, uuid.UUID, enum.Enum, BaseModel)
 
 
 def _locate(value: object, field: str) -> None:
+    if value is None or isinstance(value, (bool, int, *_ONE_JSON_VALUE)):
+        return
     if isinstance(value, float):
         number(value, field)
     elif isinstance(value, str):
@@ -203,6 +206,12 @@ def _locate(value: object, field: str) -> None:
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             _locate(item, f"{field}[{i}]")
+    elif isinstance(value, set | frozenset):
+        raise ParallelValidationError(field, "a set has no order to send: pass a list (for example sorted(...))")
+    elif isinstance(value, bytes | bytearray):
+        raise ParallelValidationError(field, "bytes cannot be sent as JSON: decode them to text first")
+    else:
+        raise _wrong_type(field, "a JSON value (text, number, boolean, None, list or dict)", value)
 
 
 # --- the API's dicts: known keys only -------------------------------------------------------------------------
