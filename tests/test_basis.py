@@ -115,9 +115,11 @@ def test_json_content_sent_as_a_string_is_parsed() -> None:
 def test_task_spec_schema_type_defaults_by_shape() -> None:
     from parallel_integrations import JsonSchema, TaskSpec, TextSchema
 
-    spec = TaskSpec.model_validate({
-        "output_schema": {"json_schema": {"type": "object", "properties": {"a": {"type": "string"}}}},
-        "input_schema": {"description": "a company name"},
-    })
+    spec = TaskSpec.model_validate(
+        {
+            "output_schema": {"json_schema": {"type": "object", "properties": {"a": {"type": "string"}}}},
+            "input_schema": {"description": "a company name"},
+        }
+    )
     assert isinstance(spec.output_schema, JsonSchema)
     assert isinstance(spec.input_schema, TextSchema)

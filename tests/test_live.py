@@ -1,6 +1,6 @@
 """Against the real Parallel API: run only when PARALLEL_API_KEY holds a real key (never in CI, which has none).
 
-    PARALLEL_API_KEY=... .venv/bin/python -m pytest -m live
+PARALLEL_API_KEY=... .venv/bin/python -m pytest -m live
 """
 
 from __future__ import annotations

@@ -231,9 +231,9 @@ def test_feed_returns_only_completed_events() -> None:
 
 def test_flush_discards_the_partial_event_and_readies_the_next_connection() -> None:
     decoder = SSEDecoder()
-    assert decoder.feed(
-        b"\xef\xbb\xbfid: 5\nretry: 10\ndata: a\n\ndata: partial\nevent: x\ndata: unterminated"
-    ) == [E("a", id="5", retry=10)]
+    assert decoder.feed(b"\xef\xbb\xbfid: 5\nretry: 10\ndata: a\n\ndata: partial\nevent: x\ndata: unterminated") == [
+        E("a", id="5", retry=10)
+    ]
     assert decoder.flush() == []
     # A new connection: its BOM is skipped, nothing of the dropped event leaks in, the id and retry stay.
     assert decoder.feed(b"\xef\xbb\xbfdata: b\n\n") == [E("b")]
@@ -311,9 +311,7 @@ API_EVENTS: list[dict[str, object]] = [
 def api_stream(indent: int | None) -> bytes:
     parts = []
     for payload in API_EVENTS:
-        parts.append(
-            encode_event(json.dumps(payload, indent=indent, ensure_ascii=False), event=str(payload["type"]))
-        )
+        parts.append(encode_event(json.dumps(payload, indent=indent, ensure_ascii=False), event=str(payload["type"])))
         parts.append(encode_comment())
     return b"".join(parts)
 

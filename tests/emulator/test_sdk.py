@@ -37,8 +37,9 @@ def emulator(parallel_emulator: RunningEmulator) -> RunningEmulator:
 
 
 def test_search_on_the_v1_path(sdk, emulator):
-    result = sdk.search(search_queries=["decorator syntax"], objective="How do decorators work?",
-                        advanced_settings={"max_results": 3})
+    result = sdk.search(
+        search_queries=["decorator syntax"], objective="How do decorators work?", advanced_settings={"max_results": 3}
+    )
     assert result.search_id.startswith("search_")
     assert result.session_id.startswith("session_")
     assert len(result.results) == 3
@@ -48,8 +49,7 @@ def test_search_on_the_v1_path(sdk, emulator):
 
 
 def test_task_run_create_retrieve_input_and_result(sdk, emulator):
-    run = sdk.task_run.create(input="What does the yield statement do?", processor="core",
-                              metadata={"case": "sdk"})
+    run = sdk.task_run.create(input="What does the yield statement do?", processor="core", metadata={"case": "sdk"})
     assert run.status == "queued"
     assert run.is_active
     assert run.task_group_id is None
@@ -96,8 +96,10 @@ def test_task_group_flow(sdk, emulator):
     assert group.status.num_task_runs == 0
     added = sdk.task_group.add_runs(
         group.task_group_id,
-        inputs=[{"input": "What is a lambda?", "processor": "lite"},
-                {"input": "What is a class?", "processor": "lite"}],
+        inputs=[
+            {"input": "What is a lambda?", "processor": "lite"},
+            {"input": "What is a class?", "processor": "lite"},
+        ],
     )
     assert len(added.run_ids) == 2
     assert added.run_cursor is None

@@ -186,9 +186,7 @@ class Engine:
             self._commit(runs=records, groups=[group], events=[event])
             return [r.run_id for r in records], run_cursor, event_cursor, group.status()
 
-    def group_runs(
-        self, taskgroup_id: str, after: int = 0
-    ) -> list[tuple[int, RunRecord]] | None:
+    def group_runs(self, taskgroup_id: str, after: int = 0) -> list[tuple[int, RunRecord]] | None:
         """The group's runs after cursor ``after`` as (cursor, record), in cursor order; ``None`` if unknown."""
         with self._lock:
             self._advance_locked()
@@ -344,8 +342,9 @@ class Engine:
                 record.error = {"ref_id": new_ref_id(), "message": record.failure, "detail": None}
             changed.append(record)
             if group is not None and status in TERMINAL_STATUSES:
-                events.append(self._append(group, {"type": "task_run.state", "run": record.wire(),
-                                                   "input": None, "output": None}))
+                events.append(
+                    self._append(group, {"type": "task_run.state", "run": record.wire(), "input": None, "output": None})
+                )
         if not changed:
             return
         events += [self._append_status(group) for group in groups.values()]
@@ -408,9 +407,7 @@ class Engine:
         events: Sequence[tuple[str, int, dict[str, Any]]] = (),
     ) -> None:
         if self._store is not None:
-            self._store.save(
-                runs=[asdict(r) for r in runs], groups=[g.document() for g in groups], events=events
-            )
+            self._store.save(runs=[asdict(r) for r in runs], groups=[g.document() for g in groups], events=events)
 
     def _changed(self) -> None:
         self.version += 1

@@ -94,5 +94,3 @@ class GroupRecord:
         doc = asdict(self)
         del doc["events"]
         return doc
-
-

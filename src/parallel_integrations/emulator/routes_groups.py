@@ -31,8 +31,11 @@ _STATUSES: tuple[RunStatus, ...] = (
 
 def _object_body(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise ApiError(422, "body: must be a JSON object",
-                       errors=[{"loc": ["body"], "msg": "Input should be an object", "type": "model_type"}])
+        raise ApiError(
+            422,
+            "body: must be a JSON object",
+            errors=[{"loc": ["body"], "msg": "Input should be an object", "type": "model_type"}],
+        )
     return body
 
 
@@ -66,8 +69,13 @@ def group_routes(ctx: Context) -> list[Route]:
         body = _object_body(await json_body(request, empty={}))
         metadata = body.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
-            raise ApiError(422, "metadata: must be an object", errors=[
-                {"loc": ["body", "metadata"], "msg": "Input should be a valid dictionary", "type": "dict_type"}])
+            raise ApiError(
+                422,
+                "metadata: must be an object",
+                errors=[
+                    {"loc": ["body", "metadata"], "msg": "Input should be a valid dictionary", "type": "dict_type"}
+                ],
+            )
         check_metadata(metadata)
         return json_response(engine.create_group(metadata).model_dump(mode="json"))
 
@@ -86,8 +94,12 @@ def group_routes(ctx: Context) -> list[Route]:
             run_ids, run_cursor, event_cursor, status = engine.add_runs(request.path_params["taskgroup_id"], runs)
         except KeyError:
             raise ApiError(404, GROUP_NOT_FOUND) from None
-        body = {"status": status.model_dump(mode="json"), "run_ids": run_ids,
-                "run_cursor": run_cursor, "event_cursor": event_cursor}
+        body = {
+            "status": status.model_dump(mode="json"),
+            "run_ids": run_ids,
+            "run_cursor": run_cursor,
+            "event_cursor": event_cursor,
+        }
         return json_response(body)
 
     @endpoint(fastapi_422=True)

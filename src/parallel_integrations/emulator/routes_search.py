@@ -117,8 +117,7 @@ def search_routes(ctx: Context) -> list[Route]:
             exclude_domains=tuple(exclude) if not include else (),
         )
         return [
-            SearchResult(url=h.url, title=h.title, excerpts=list(h.excerpts), publish_date=h.publish_date)
-            for h in hits
+            SearchResult(url=h.url, title=h.title, excerpts=list(h.excerpts), publish_date=h.publish_date) for h in hits
         ]
 
     @endpoint()
@@ -195,4 +194,3 @@ def search_routes(ctx: Context) -> list[Route]:
 def _answer(answer: SearchResponse, exclude: set[str] | None = None) -> Response:
     body: dict[str, Any] = answer.model_dump(mode="json", exclude=exclude)
     return json_response(body)
-

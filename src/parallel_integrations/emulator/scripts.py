@@ -48,5 +48,3 @@ class Script:
         assert content is not None
         basis = basis or [FieldBasis(field=k, reasoning="Scripted answer.", confidence="high") for k in content]
         return TaskRunJsonOutput(content=content, basis=basis).model_dump(mode="json")
-
-

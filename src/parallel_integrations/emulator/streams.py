@@ -163,8 +163,16 @@ def _timeline(record: RunRecord, sources: list[str]) -> list[tuple[float, _Build
     """The run's events with the moment each happens; the last one only once the run is terminal."""
     created = record.created_at
     items: list[tuple[float, _Builder]] = [
-        (created, lambda _e, r: {"type": "task_run.state", "event_id": None,
-                                 "run": r.wire("queued", created), "input": None, "output": None}),
+        (
+            created,
+            lambda _e, r: {
+                "type": "task_run.state",
+                "event_id": None,
+                "run": r.wire("queued", created),
+                "input": None,
+                "output": None,
+            },
+        ),
     ]
     if record.events_enabled:
         start, span = record.started_at, max(record.finished_at - record.started_at, 0.0)

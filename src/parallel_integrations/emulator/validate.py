@@ -110,8 +110,11 @@ def validate_run(
     prefix = f"{field}." if field else ""
     if not isinstance(body, dict):
         loc = loc_from_field(field) if field else ["body"]
-        raise ApiError(422, f"{field or 'body'}: must be a JSON object",
-                       errors=[{"loc": loc, "msg": "Input should be an object", "type": "model_type"}])
+        raise ApiError(
+            422,
+            f"{field or 'body'}: must be a JSON object",
+            errors=[{"loc": loc, "msg": "Input should be an object", "type": "model_type"}],
+        )
     wire = copy.deepcopy(body)
     if wire.get("task_spec") is None and default_spec is not None:
         wire["task_spec"] = copy.deepcopy(dict(default_spec))
@@ -123,8 +126,11 @@ def validate_run(
         if not in_group:
             raise ApiError(403, INVALID_PROCESSOR)
         loc = loc_from_field(f"{prefix}processor")
-        raise ApiError(422, f"{prefix}processor: invalid processor {model.processor!r}",
-                       errors=[{"loc": loc, "msg": f"invalid processor {model.processor!r}", "type": "value_error"}])
+        raise ApiError(
+            422,
+            f"{prefix}processor: invalid processor {model.processor!r}",
+            errors=[{"loc": loc, "msg": f"invalid processor {model.processor!r}", "type": "value_error"}],
+        )
     try:
         check_run_input(wire, field)
     except ParallelValidationError as exc:
@@ -177,8 +183,11 @@ def _input_warnings(run: TaskRunInput) -> list[dict[str, Any]]:
         return [{"type": "input_validation_warning", "message": message, "detail": None}]
     missing = [name for name in schema.json_schema.get("required") or () if name not in run.input]
     return [
-        {"type": "input_validation_warning", "message": f"input is missing the required field {name!r}",
-         "detail": {"field": name}}
+        {
+            "type": "input_validation_warning",
+            "message": f"input is missing the required field {name!r}",
+            "detail": {"field": name},
+        }
         for name in missing
     ]
 
