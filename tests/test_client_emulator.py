@@ -15,7 +15,7 @@ from parallel_integrations import (
     TaskGroupStatusEvent,
     TaskRunEvent,
     TaskRunTimeoutError,
-    _core,
+    _run_flows,
 )
 from parallel_integrations.emulator import Fault, Schedule
 from parallel_integrations.emulator.server import RunningEmulator
@@ -26,7 +26,7 @@ FAST = Schedule(queued=0.01, running=0.04)
 def test_result_wait_is_a_long_poll_reissued_on_408(
     parallel_client: ParallelClient, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_core, "MAX_SERVER_WAIT", 1)  # one-second polls, so a real 408 arrives and is re-issued
+    monkeypatch.setattr(_run_flows, "MAX_SERVER_WAIT", 1)  # one-second polls, so a real 408 arrives and is re-issued
     emulator.set_schedule(Schedule(queued=0.0, running=1.4))
     run = parallel_client.task_runs.create("the with statement", "lite")
     result = parallel_client.task_runs.result(run.run_id)

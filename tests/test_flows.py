@@ -20,9 +20,11 @@ from parallel_integrations import (
 from parallel_integrations._batch import BatchTracker
 from parallel_integrations._drivers import transport_error
 from parallel_integrations._errors import error_from_response
+from parallel_integrations._groups import TaskGroups
 from parallel_integrations._models import TaskRunEvent
-from parallel_integrations._resources import Search, TaskGroups, TaskRuns
+from parallel_integrations._resources import Search
 from parallel_integrations._retry import RateWindow, RetryPolicy, decide
+from parallel_integrations._runs import TaskRuns
 from tests.fakes import CutStream, FakeAPI, call, collect, error_body, run_json, sse
 from tests.scripted import ScriptedDriver, routes
 

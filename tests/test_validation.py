@@ -15,7 +15,8 @@ import pytest
 from pydantic import BaseModel
 
 from parallel_integrations import AsyncParallelClient, ParallelClient, ParallelValidationError, TaskRunInput
-from parallel_integrations._resources import AsyncTaskGroups, AsyncTaskRuns, TaskGroups, TaskRuns
+from parallel_integrations._groups import AsyncTaskGroups, TaskGroups
+from parallel_integrations._runs import AsyncTaskRuns, TaskRuns
 from tests.fakes import FakeAPI, call, run_json
 from tests.validation_cases import CASES, GROUP, RUN, Case, invoke
 

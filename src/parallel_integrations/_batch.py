@@ -26,9 +26,11 @@ from pydantic import BaseModel
 from ._batch_items import BatchInput, BatchItem, BatchProgress
 from ._effects import Flow, consume
 from ._errors import ParallelError, ParallelValidationError, TaskRunFailedError, note_interruption
+from ._group_flows import add_runs, create_group, group_inputs
 from ._limits import RUNS_PER_ADD_MAX
 from ._models import TaskRunEvent, TaskRunInput, TaskRunResult, TaskSpec
 from ._parse import parse_result
+from ._run_flows import wait_result
 
 if TYPE_CHECKING:
     import asyncio
@@ -190,7 +192,7 @@ def _submit(
     """Create the group (unless resuming) and add every input, or list a resumed group's runs: the part of a batch
     that is the same sync and async. The group's id goes into ``group`` as soon as it is known."""
     if taskgroup_id is None:
-        taskgroup_id = (yield from core.create_group(metadata)).taskgroup_id
+        taskgroup_id = (yield from create_group(core, metadata)).taskgroup_id
     group.append(taskgroup_id)
     tracker = BatchTracker(taskgroup_id, on_progress)
     if inputs is None:
@@ -200,8 +202,9 @@ def _submit(
         tracker.report()
         return tracker
     for chunk in _runs(inputs, processor):
-        runs = core.group_inputs(chunk, start=tracker.submitted)  # errors name the caller's index
-        tracker.added((yield from core.add_runs(taskgroup_id, runs, spec, None, known_count=tracker.submitted)).run_ids)
+        runs = group_inputs(chunk, start=tracker.submitted)  # errors name the caller's index
+        added = yield from add_runs(core, taskgroup_id, runs, spec, None, known_count=tracker.submitted)
+        tracker.added(added.run_ids)
     return tracker
 
 
@@ -379,7 +382,7 @@ def run_batch(
 
     def fetch(run_id: str, index: int) -> BatchItem[Any]:
         try:
-            result = parse_result(driver.run(core.wait_result(run_id, None, None)), output)
+            result = parse_result(driver.run(wait_result(core, run_id, None, None)), output)
         except ParallelError as exc:
             return BatchItem(index, run_id, error=exc)
         return BatchItem(index, run_id, result=result)
@@ -462,7 +465,7 @@ async def run_batch_async(
 
     async def fetch(run_id: str, index: int) -> BatchItem[Any]:
         try:
-            result = parse_result(await driver.run(core.wait_result(run_id, None, None)), output)
+            result = parse_result(await driver.run(wait_result(core, run_id, None, None)), output)
         except ParallelError as exc:
             return BatchItem(index, run_id, error=exc)
         return BatchItem(index, run_id, result=result)

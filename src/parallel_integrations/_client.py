@@ -2,7 +2,7 @@
 
 Each client resolves its settings into a :class:`ClientConfig`, builds the one :class:`Core` (every operation's
 flow) and a driver that performs flows with httpx (``_drivers.py``), and hands that driver to its resources
-(``_resources.py``). The clients themselves hold no request logic.
+(``_resources.py``, ``_runs.py``, ``_groups.py``). The clients themselves hold no request logic.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from . import _validate
 from ._config import Endpoints, resolve_config
 from ._core import Core
 from ._drivers import AsyncHttpxDriver, HttpxDriver
+from ._groups import AsyncTaskGroups, TaskGroups
 from ._models import SearchResponse, SourcePolicy
-from ._resources import AsyncSearch, AsyncTaskGroups, AsyncTaskRuns, Search, TaskGroups, TaskRuns, describe
+from ._resources import AsyncSearch, Search, describe
+from ._runs import AsyncTaskRuns, TaskRuns
 
 __all__ = ["AsyncParallelClient", "ParallelClient"]
 

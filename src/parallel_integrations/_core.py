@@ -4,8 +4,12 @@ Every operation is a *flow*: a generator that builds requests and yields effects
 :class:`Read`, :class:`Close`, :class:`Emit`) to a driver, which performs them with ``httpx.Client`` and
 ``time.sleep`` or with ``httpx.AsyncClient`` and ``asyncio.sleep`` and sends the outcome back. Request building,
 parsing, error mapping, retry decisions (asked of :func:`._retry.decide`), long polling, stream resumption,
-add-runs reconciliation and logging therefore live here alone; the drivers in ``_drivers.py`` only send, read and
-sleep.
+add-runs reconciliation and logging therefore live in the flows alone; the drivers in ``_drivers.py`` only send,
+read and sleep.
+
+:class:`Core` holds what every flow shares: building a request, the one attempt loop (:meth:`Core.request`,
+:meth:`Core.send`), event streams with their resumption, and the search flow. The task-run flows are functions of
+the core in ``_run_flows.py``, the task-group flows in ``_group_flows.py``.
 
 Logging goes to the ``parallel_integrations`` logger: every attempt at DEBUG (method, path, status, attempt,
 elapsed), every retry at INFO (why, and the wait), every created run or group at INFO. The API key is in a header
@@ -17,7 +21,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -27,34 +30,17 @@ from pydantic import BaseModel, ValidationError
 
 from . import _limits, _validate
 from ._config import ClientConfig
-from ._effects import Close, Emit, Flow, Hooks, Read, Send, Sleep, consume
+from ._effects import Close, Emit, Flow, Hooks, Read, Send, Sleep
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
-    NotFoundError,
     ParallelError,
     ParallelValidationError,
-    RequestTimeoutError,
-    RunCreationUncertainError,
     StreamError,
-    TaskRunFailedError,
-    TaskRunTimeoutError,
     error_from_response,
 )
-from ._models import (
-    ErrorEvent,
-    GroupEvent,
-    SearchResponse,
-    TaskGroup,
-    TaskGroupRunResponse,
-    TaskGroupStatusEvent,
-    TaskRun,
-    TaskRunInput,
-    TaskRunResult,
-    TaskSpec,
-    event_adapter,
-)
+from ._models import ErrorEvent, GroupEvent, SearchResponse, TaskGroupStatusEvent, TaskRunInput, event_adapter
 from ._retry import RateWindow, RetryPolicy, decide
 from ._sse import SSEDecoder
 from ._version import __version__
@@ -63,11 +49,6 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 logger = logging.getLogger("parallel_integrations")
-
-MAX_SERVER_WAIT = 600
-"""The longest single ``/result`` long poll we ask the server for (its documented default)."""
-POLL_READ_MARGIN = 30.0
-"""Extra read timeout on a long poll beyond the wait asked of the server, so the server's 408 arrives first."""
 
 _RUN_ID_IN_TEXT = r'"run_id"\s*:\s*"([^"\\]+)"'  # compiled on first use (``re`` caches it), not at import
 
@@ -81,7 +62,7 @@ _PATHS = {
 }
 
 
-class _Ambiguous(Exception):
+class Ambiguous(Exception):
     """A creation request failed after it may have reached the server."""
 
     def __init__(self, cause: ParallelError) -> None:
@@ -118,19 +99,6 @@ def betas_for(runs: Iterable[TaskRunInput], explicit: Iterable[str] | None) -> l
     return list(dict.fromkeys(wanted))
 
 
-def check_task_spec(spec: TaskSpec | None, field: str) -> None:
-    """Refuse a JSON output or input schema that the API's schema rules would reject."""
-    if spec is None:
-        return
-    from ._schema import check_schema
-
-    for name in ("output_schema", "input_schema"):
-        part = getattr(spec, name)
-        schema = getattr(part, "json_schema", None)
-        if schema is not None:
-            check_schema(schema, field=f"{field}.{name}.json_schema")
-
-
 class _Headers(dict[str, str]):
     """Request headers whose repr hides the API key, so a traceback that shows locals cannot leak it."""
 
@@ -144,8 +112,9 @@ class _Headers(dict[str, str]):
 
 
 class Core:
-    """Request building, parsing, error mapping and every operation's flow. One per client (and per
-    ``with_options`` copy); holds no connection."""
+    """Request building, parsing, error mapping, the attempt loop, event streams and search; the flows of
+    ``_run_flows.py`` and ``_group_flows.py`` send through it. One per client (and per ``with_options`` copy);
+    holds no connection."""
 
     def __init__(self, config: ClientConfig, *, hooks: Hooks | None = None, pacer: RateWindow | None = None) -> None:
         self.config = config
@@ -229,7 +198,7 @@ class Core:
         long_poll: bool = False,
     ) -> Flow[T]:
         """Send once, retrying what is safe to retry, and parse the body. A creation request is re-sent only when
-        the server cannot have acted on it (429, or a connection never established); otherwise ``_Ambiguous`` is
+        the server cannot have acted on it (429, or a connection never established); otherwise ``Ambiguous`` is
         raised. A success whose body does not parse is :class:`APIResponseValidationError`."""
         request = self.build_request(method, path, body=body, params=params, betas=betas, read_timeout=read_timeout)
         budget = self.config.timeout if read_timeout is None else max(self.config.timeout, read_timeout)
@@ -275,7 +244,7 @@ class Core:
         """The one attempt loop: send ``request`` until it succeeds or :func:`decide` says to stop, and return
         the response (for ``stream``, the open stream handle). ``deadline`` bounds each attempt, body included.
         A long poll's 408 is the caller's to handle; a creation request the server may have acted on raises
-        ``_Ambiguous``."""
+        ``Ambiguous``."""
         attempt = 0
         clock = self.hooks.clock
         debug = logger.isEnabledFor(logging.DEBUG)  # the hot path pays nothing for the log when it is off
@@ -312,7 +281,7 @@ class Core:
                 long_poll=long_poll,
             )
             if decision.action == "ambiguous":
-                raise _Ambiguous(failure)
+                raise Ambiguous(failure)
             if decision.action == "raise":
                 raise failure
             logger.info(
@@ -358,203 +327,12 @@ class Core:
         body = _search_body()(self.config.endpoints, **fields)
         return (yield from self.request("POST", self.paths["search"], SearchResponse.model_validate_json, body=body))
 
-    # task runs -------------------------------------------------------------------------------------------------
-
-    def run_input(self, fields: TaskRunInput | Mapping[str, Any], field: str = "") -> TaskRunInput:
-        """A validated :class:`TaskRunInput` from a model, keyword arguments or a mapping, limits checked."""
-        _validate.run_fields(fields, field)
-        data = fields if isinstance(fields, TaskRunInput) else {k: v for k, v in fields.items() if v is not None}
-        if isinstance(data, dict) and isinstance(data.get("input"), BaseModel):
-            data["input"] = data["input"].model_dump(mode="json")
-        run = build_model(TaskRunInput, data, field)
-        _limits.check_run_input(run.to_wire(), field)
-        check_task_spec(run.task_spec, f"{field}.task_spec" if field else "task_spec")
-        return run
-
-    def create_run(self, run: TaskRunInput, betas: Sequence[str] | None) -> Flow[TaskRun]:
-        """``POST /v1/tasks/runs``. Never silently re-sent once it may have reached the server."""
-        try:
-            created = yield from self.request(
-                "POST",
-                "/v1/tasks/runs",
-                TaskRun.model_validate_json,
-                body=run.to_wire(),
-                betas=betas_for([run], betas),
-                creation=True,
-            )
-        except _Ambiguous as ambiguous:
-            raise RunCreationUncertainError(run, ambiguous.cause) from ambiguous.cause
-        logger.info("created task run %s (processor %s)", created.run_id, run.processor)
-        return created
-
-    def retrieve_run(self, run_id: str) -> Flow[TaskRun]:
-        """``GET /v1/tasks/runs/{run_id}``."""
-        return (yield from self.request("GET", f"/v1/tasks/runs/{_id(run_id)}", TaskRun.model_validate_json))
-
-    def retrieve_input(self, run_id: str) -> Flow[TaskRunInput]:
-        """``GET /v1/tasks/runs/{run_id}/input``."""
-        path = f"/v1/tasks/runs/{_id(run_id)}/input"
-        return (yield from self.request("GET", path, TaskRunInput.model_validate_json))
-
-    def wait_result(self, run_id: str, timeout: float | None, betas: Sequence[str] | None) -> Flow[TaskRunResult]:
-        """Long-poll ``/result`` until the run ends or ``timeout`` seconds pass (``None``: no deadline).
-
-        A 408 re-issues the poll; a 404 is told apart by the run's status: failed or cancelled raises
-        :class:`TaskRunFailedError`, an unknown id :class:`NotFoundError`."""
-        run_id = _id(run_id)
-        start = self.hooks.clock()
-        while True:
-            wait = MAX_SERVER_WAIT
-            if timeout is not None:
-                remaining = start + timeout - self.hooks.clock()
-                if remaining <= 0:
-                    raise TaskRunTimeoutError(run_id, self.hooks.clock() - start)
-                wait = max(1, min(MAX_SERVER_WAIT, math.ceil(remaining)))
-            try:
-                return (
-                    yield from self.request(
-                        "GET",
-                        f"/v1/tasks/runs/{run_id}/result",
-                        TaskRunResult.model_validate_json,
-                        params={"timeout": wait},
-                        betas=list(betas or ()),
-                        read_timeout=wait + POLL_READ_MARGIN,
-                        long_poll=True,
-                    )
-                )
-            except RequestTimeoutError:
-                continue
-            except NotFoundError:
-                run = yield from self.retrieve_run(run_id)
-                if run.status in ("failed", "cancelled"):
-                    raise TaskRunFailedError(run) from None
-                if not run.is_active:
-                    raise
-
-    # task groups -----------------------------------------------------------------------------------------------
+    # paths -----------------------------------------------------------------------------------------------------
 
     def group_path(self, taskgroup_id: str | None = None, suffix: str = "") -> str:
         """The path of the groups collection, of one group, or of something under a group."""
         base = self.paths["groups"]
-        return base if taskgroup_id is None else f"{base}/{_id(taskgroup_id)}{suffix}"
-
-    def create_group(self, metadata: Mapping[str, Any] | None) -> Flow[TaskGroup]:
-        """``POST /v1beta/tasks/groups``. Creating an empty group costs nothing, so it is retried normally."""
-        _limits.check_metadata(metadata)
-        body = {"metadata": dict(metadata)} if metadata else {}
-        group = yield from self.request("POST", self.group_path(), TaskGroup.model_validate_json, body=body)
-        logger.info("created task group %s", group.taskgroup_id)
-        return group
-
-    def retrieve_group(self, taskgroup_id: str) -> Flow[TaskGroup]:
-        """``GET /v1beta/tasks/groups/{taskgroup_id}``."""
-        return (yield from self.request("GET", self.group_path(taskgroup_id), TaskGroup.model_validate_json))
-
-    def retrieve_group_run(self, taskgroup_id: str, run_id: str) -> Flow[TaskRun]:
-        """``GET /v1beta/tasks/groups/{taskgroup_id}/runs/{run_id}``."""
-        path = self.group_path(taskgroup_id, f"/runs/{_id(run_id)}")
-        return (yield from self.request("GET", path, TaskRun.model_validate_json))
-
-    def group_inputs(self, inputs: Iterable[TaskRunInput | Mapping[str, Any]], start: int = 0) -> list[TaskRunInput]:
-        """Validate every run input of an add-runs call before anything is sent. ``start`` is the position of the
-        first of them among all the caller's inputs (a batch validates 1,000 at a time), so errors name the
-        caller's index."""
-        runs = [self.run_input(item, f"inputs[{i}]") for i, item in enumerate(inputs, start)]
-        if not runs:
-            raise ParallelValidationError("inputs", "at least one input is required", limit=1)
-        return runs
-
-    def add_runs(
-        self,
-        taskgroup_id: str,
-        runs: list[TaskRunInput],
-        default_task_spec: TaskSpec | None,
-        betas: Sequence[str] | None,
-        known_count: int | None = None,
-    ) -> Flow[TaskGroupRunResponse]:
-        """Add runs in requests of at most 1,000, each carrying the default spec; run ids come back in input order.
-
-        A request that fails after it may have reached the server is reconciled through the group's run count:
-        resent if the runs did not land, their ids collected if they did, never blindly duplicated."""
-        check_task_spec(default_task_spec, "default_task_spec")
-        spec_wire = default_task_spec.to_wire() if default_task_spec is not None else None
-        header = betas_for(runs, betas)
-        if known_count is None:
-            known_count = (yield from self.retrieve_group(taskgroup_id)).status.num_task_runs
-        run_ids: list[str] = []
-        first: TaskGroupRunResponse | None = None
-        last: TaskGroupRunResponse | None = None
-        for start in range(0, len(runs), _limits.RUNS_PER_ADD_MAX):
-            chunk = runs[start : start + _limits.RUNS_PER_ADD_MAX]
-            body: dict[str, Any] = {"inputs": [run.to_wire() for run in chunk]}
-            if spec_wire is not None:
-                body["default_task_spec"] = spec_wire
-            last = yield from self._add_chunk(taskgroup_id, chunk, body, header, known_count)
-            first = first or last
-            run_ids.extend(last.run_ids)
-            known_count = max(known_count + len(chunk), last.status.num_task_runs)
-        assert first is not None
-        assert last is not None
-        return TaskGroupRunResponse(
-            status=last.status, run_ids=run_ids, run_cursor=first.run_cursor, event_cursor=first.event_cursor
-        )
-
-    def _add_chunk(
-        self, taskgroup_id: str, chunk: list[TaskRunInput], body: Any, betas: Sequence[str], known_count: int
-    ) -> Flow[TaskGroupRunResponse]:
-        path = self.group_path(taskgroup_id, "/runs")
-        resends = 0
-        while True:
-            try:
-                added = yield from self.request(
-                    "POST", path, TaskGroupRunResponse.model_validate_json, body=body, betas=betas, creation=True
-                )
-            except _Ambiguous as ambiguous:
-                cause = ambiguous.cause
-            else:
-                _log_added(taskgroup_id, added.run_ids)
-                return added
-            # The request may have landed: the group's run count tells. If that cannot be read either, what was
-            # sent is handed back rather than a connection error that invites a resubmit.
-            try:
-                now = (yield from self.retrieve_group(taskgroup_id)).status.num_task_runs
-                if now == known_count + len(chunk):
-                    run_ids = yield from self._run_ids_after(taskgroup_id, known_count, len(chunk))
-                    group = yield from self.retrieve_group(taskgroup_id)
-                    _log_added(taskgroup_id, run_ids)
-                    return TaskGroupRunResponse(status=group.status, run_ids=run_ids)
-            except ParallelError as unreachable:
-                raise RunCreationUncertainError(list(chunk), cause) from unreachable
-            decision = decide(
-                cause, resends, max_retries=self.config.max_retries, policy=self.policy, rand=self.hooks.rand
-            )
-            if now != known_count or decision.action != "retry":
-                raise RunCreationUncertainError(list(chunk), cause) from cause
-            logger.info(
-                "re-sending %d runs to %s in %.2f s: they did not land (%s)",
-                len(chunk),
-                taskgroup_id,
-                decision.delay,
-                decision.reason,
-            )
-            yield Sleep(decision.delay)
-            resends += 1
-
-    def _run_ids_after(self, taskgroup_id: str, skip: int, count: int) -> Flow[list[str]]:
-        """The ids of runs ``skip`` to ``skip + count`` of a group, in the order they were added."""
-        ids: list[str] = []
-        position = 0
-
-        def take(event: Any) -> None:
-            nonlocal position
-            run = getattr(event, "run", None)
-            if run is not None:
-                if skip <= position < skip + count:
-                    ids.append(run.run_id)
-                position += 1
-
-        yield from consume(self.group_runs(taskgroup_id), take)
-        return ids
+        return base if taskgroup_id is None else f"{base}/{url_id(taskgroup_id)}{suffix}"
 
     # streams ---------------------------------------------------------------------------------------------------
 
@@ -582,7 +360,7 @@ class Core:
 
     def run_events(self, run_id: str) -> Flow[None]:
         """``GET …/tasks/runs/{id}/events`` (beta): a run's progress; the API cannot resume it."""
-        path = f"{self.paths['run_events']}/{_id(run_id)}/events"
+        path = f"{self.paths['run_events']}/{url_id(run_id)}/events"
         return self.stream(path, {}, betas=[BETA_EVENTS], resumable=False, until_inactive=False)
 
     def stream(
@@ -653,11 +431,6 @@ class Core:
         yield Sleep(decision.delay)
 
 
-def _log_added(taskgroup_id: str, run_ids: Sequence[str]) -> None:
-    if run_ids and logger.isEnabledFor(logging.INFO):
-        logger.info("added %d runs to %s: %s", len(run_ids), taskgroup_id, " ".join(run_ids))
-
-
 @functools.cache
 def _search_body() -> Callable[..., dict[str, Any]]:
     # Imported on the first search, so start-up pays only for what is used; cached, so each search pays nothing.
@@ -666,7 +439,8 @@ def _search_body() -> Callable[..., dict[str, Any]]:
     return search_body
 
 
-def _id(value: str) -> str:
+def url_id(value: str) -> str:
+    """An id as it goes into a request path (percent-encoded; one that would change the URL is refused)."""
     return _validate.path_id(value, "id")
 
 
