@@ -4,6 +4,7 @@ timeouts, faults with Retry-After, add-runs reconciliation after a dropped answe
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 
 import pytest
@@ -145,3 +146,36 @@ def test_async_batch_against_the_emulator(emulator: RunningEmulator) -> None:
             return [(item.index, item.ok) async for item in client.task_groups.run_batch(inputs, processor="lite")]
 
     assert sorted(asyncio.run(main())) == [(0, True), (1, False), (2, True)]
+
+
+def test_a_group_creation_retried_after_a_503_warns_of_the_empty_group_it_may_leave(
+    parallel_client: ParallelClient, emulator: RunningEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The server creates a group, then answers 503: the retry makes a second group, the first stays empty.
+    emulator.add_fault(Fault.after_handling("POST /v1beta/tasks/groups", 503))
+    progress: list[str] = []
+    with caplog.at_level(logging.WARNING, logger="parallel_integrations"):
+        items = list(
+            parallel_client.task_groups.run_batch(
+                ["q0", "q1", "q2"], processor="lite", on_progress=lambda p: progress.append(p.taskgroup_id)
+            )
+        )
+    assert sorted(item.index for item in items if item.ok) == [0, 1, 2]
+    assert [r.status for r in emulator.requests("POST", "/v1beta/tasks/groups")] == [503, 200]
+    assert {run.taskgroup_id for run in emulator.runs()} == set(progress)
+    assert len(set(progress)) == 1
+    warnings = [r for r in caplog.records if r.name == "parallel_integrations" and r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "an empty task group may have been left behind" in warnings[0].getMessage()
+    assert "503" in warnings[0].getMessage()
+
+
+def test_a_group_creation_the_server_cannot_have_acted_on_is_retried_without_a_warning(
+    parallel_client: ParallelClient, emulator: RunningEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator.add_fault(Fault.error("POST /v1beta/tasks/groups", 429, retry_after=0))
+    with caplog.at_level(logging.WARNING, logger="parallel_integrations"):
+        group = parallel_client.task_groups.create()
+    assert parallel_client.task_groups.retrieve(group.taskgroup_id).status.num_task_runs == 0
+    assert [r.status for r in emulator.requests("POST", "/v1beta/tasks/groups")] == [429, 200]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -4,6 +4,7 @@ change would break: each test here fails when its bug is put back."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import httpx
@@ -113,6 +114,25 @@ def test_add_runs_that_landed_are_reconciled_through_the_scripted_driver() -> No
     response = TaskGroups(driver).add_runs(GROUP, [{"input": "q", "processor": "lite"}])
     assert response.run_ids == [RUN]
     assert [r.method for r in driver.sent].count("POST") == 1  # landed: never sent twice
+
+
+def test_a_group_creation_cut_after_sending_is_retried_with_a_warning_unless_given_up(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="parallel_integrations")
+    cut = APIConnectionError("connection closed without an answer", request_sent=True)
+    created = ok({"taskgroup_id": GROUP, "status": {"num_task_runs": 0}})
+    driver = ScriptedDriver(routes({("POST", "/v1beta/tasks/groups"): [cut, created]}))
+    assert TaskGroups(driver).create().taskgroup_id == GROUP
+    assert len(driver.sent) == 2
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "an empty task group may have been left behind" in warning
+    caplog.clear()
+    no_retries = ScriptedDriver(routes({("POST", "/v1beta/tasks/groups"): [cut]}), max_retries=0)
+    with pytest.raises(APIConnectionError):
+        TaskGroups(no_retries).create()
+    assert len(no_retries.sent) == 1
+    assert not caplog.records  # nothing was retried, so nothing was left behind by a retry
 
 
 # --- the one retry decision ------------------------------------------------------------------------------------

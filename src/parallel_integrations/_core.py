@@ -12,8 +12,8 @@ read and sleep.
 the core in ``_run_flows.py``, the task-group flows in ``_group_flows.py``.
 
 Logging goes to the ``parallel_integrations`` logger: every attempt at DEBUG (method, path, status, attempt,
-elapsed), every retry at INFO (why, and the wait), every created run or group at INFO. The API key is in a header
-that is never logged.
+elapsed), every retry at INFO (why, and the wait), every created run or group at INFO, a group creation retried
+after a failure the server may have acted on at WARNING. The API key is in a header that is never logged.
 """
 
 from __future__ import annotations
@@ -195,14 +195,18 @@ class Core:
         betas: Sequence[str] = (),
         read_timeout: float | None = None,
         creation: bool = False,
+        leftover: str | None = None,
         long_poll: bool = False,
     ) -> Flow[T]:
         """Send once, retrying what is safe to retry, and parse the body. A creation request is re-sent only when
         the server cannot have acted on it (429, or a connection never established); otherwise ``Ambiguous`` is
-        raised. A success whose body does not parse is :class:`APIResponseValidationError`."""
+        raised. ``leftover`` is for a creation that is re-sent all the same (see :meth:`send`). A success whose
+        body does not parse is :class:`APIResponseValidationError`."""
         request = self.build_request(method, path, body=body, params=params, betas=betas, read_timeout=read_timeout)
         budget = self.config.timeout if read_timeout is None else max(self.config.timeout, read_timeout)
-        response = yield from self.send(request, creation=creation, long_poll=long_poll, deadline=budget)
+        response = yield from self.send(
+            request, creation=creation, leftover=leftover, long_poll=long_poll, deadline=budget
+        )
         try:
             return parse(response.content)
         except ValueError as exc:  # pydantic's ValidationError and json's errors are ValueErrors
@@ -238,13 +242,18 @@ class Core:
         *,
         stream: bool = False,
         creation: bool = False,
+        leftover: str | None = None,
         long_poll: bool = False,
         deadline: float | None = None,
     ) -> Flow[Any]:
         """The one attempt loop: send ``request`` until it succeeds or :func:`decide` says to stop, and return
         the response (for ``stream``, the open stream handle). ``deadline`` bounds each attempt, body included.
         A long poll's 408 is the caller's to handle; a creation request the server may have acted on raises
-        ``Ambiguous``."""
+        ``Ambiguous``.
+
+        ``leftover`` marks a creation request (not paced: the rate limit does not count it) that is retried like a
+        read even when the server may have acted on it, because what that can leave behind costs nothing; it
+        names that thing ("an empty task group"), and each such retry logs a WARNING saying it may exist."""
         attempt = 0
         clock = self.hooks.clock
         debug = logger.isEnabledFor(logging.DEBUG)  # the hot path pays nothing for the log when it is off
@@ -271,17 +280,29 @@ class Core:
                 if response.is_success:
                     return answer
                 failure = self.status_error(response)
-            decision = decide(
+            ask = functools.partial(
+                decide,
                 failure,
                 attempt,
                 max_retries=self.config.max_retries,
                 policy=self.policy,
                 rand=self.hooks.rand,
-                creation=creation,
                 long_poll=long_poll,
             )
+            decision = ask(creation=creation or leftover is not None)
             if decision.action == "ambiguous":
-                raise Ambiguous(failure)
+                if leftover is None:
+                    raise Ambiguous(failure)
+                decision = ask()  # retried like a read, and said
+                if decision.action == "retry":
+                    logger.warning(
+                        "%s %s is retried after a failure the server may have acted on (%s): %s may have been "
+                        "left behind",
+                        request.method,
+                        request.url.path,
+                        failure,
+                        leftover,
+                    )
             if decision.action == "raise":
                 raise failure
             logger.info(

@@ -27,10 +27,14 @@ logger = logging.getLogger("parallel_integrations")
 
 
 def create_group(core: Core, metadata: Mapping[str, Any] | None) -> Flow[TaskGroup]:
-    """``POST /v1beta/tasks/groups``. Creating an empty group costs nothing, so it is retried normally."""
+    """``POST /v1beta/tasks/groups``. An empty group costs nothing, so a failed creation is retried like a read;
+    a retry after a failure the server may have acted on (a 5xx, a connection cut once the request was sent) may
+    leave one empty group behind (the API can neither list nor delete groups), and a WARNING says so."""
     _limits.check_metadata(metadata)
     body = {"metadata": dict(metadata)} if metadata else {}
-    group = yield from core.request("POST", core.group_path(), TaskGroup.model_validate_json, body=body)
+    group = yield from core.request(
+        "POST", core.group_path(), TaskGroup.model_validate_json, body=body, leftover="an empty task group"
+    )
     logger.info("created task group %s", group.taskgroup_id)
     return group
 

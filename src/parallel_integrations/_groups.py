@@ -30,7 +30,14 @@ class TaskGroups(SyncResource):
     """Task groups: batches of runs, monitored and collected together."""
 
     def create(self, *, metadata: Mapping[str, str | int | float | bool] | None = None) -> TaskGroup:
-        """Create an empty group."""
+        """Create an empty group; add runs to it with :meth:`add_runs` and its ``taskgroup_id``.
+
+        A creation that fails with a 5xx or a dropped connection is retried (``max_retries`` times), as a read
+        is: a group costs nothing until it holds runs. When the failed attempt had in fact reached the server,
+        that retry leaves one extra, empty group behind (no runs, no cost; the API can neither list nor delete
+        groups), and a WARNING on the ``parallel_integrations`` logger says so. Runs are never duplicated:
+        :meth:`add_runs` is reconciled, not re-sent blindly.
+        """
         _validate.metadata(metadata)
         return self._driver.run(create_group(self._core, metadata))
 
@@ -162,7 +169,8 @@ class AsyncTaskGroups(AsyncResource):
     """Task groups, awaited. See :class:`TaskGroups` for each method."""
 
     async def create(self, *, metadata: Mapping[str, str | int | float | bool] | None = None) -> TaskGroup:
-        """Create an empty group."""
+        """Create an empty group. A retry after a failure the server may have acted on can leave one extra empty
+        group behind, and a WARNING says so; see :meth:`TaskGroups.create`."""
         _validate.metadata(metadata)
         return await self._driver.run(create_group(self._core, metadata))
 

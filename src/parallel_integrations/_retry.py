@@ -7,7 +7,8 @@ most the policy's ``max_retry_after`` (60 s by default); a longer one is not wai
 once, carrying the server's value. ``x-should-retry`` from the server overrides the decision either way. 409 is
 not retried: the API does not document it, and a conflict is a state that a retry a second later will not change.
 A creation request that may have reached the server is never retried here: it is "ambiguous", for the caller to
-reconcile (``add_runs``) or report (``RunCreationUncertainError``).
+reconcile (``add_runs``), report (``RunCreationUncertainError``), or, for a task group that costs nothing while
+empty, retry with a warning that an empty group may be left behind (``Core.send``'s ``leftover``).
 """
 
 from __future__ import annotations
