@@ -12,6 +12,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from parallel_integrations import AsyncParallelClient, ParallelClient
 
 NAN = float("nan")
@@ -21,6 +23,24 @@ GROUP = "tgrp_" + "b" * 32
 OK_RUN = {"input": "the with statement", "processor": "base"}
 SELF_CONTAINING: dict[str, Any] = {"a": 1}
 SELF_CONTAINING["self"] = SELF_CONTAINING
+TOO_WIDE = {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(101)}}
+
+
+def _nested(names: str) -> dict[str, Any]:
+    """An object schema with one property per level: ``_nested("ab")`` holds ``a``, which holds ``b``."""
+    inner: dict[str, Any] = {"type": "string"}
+    for name in reversed(names):
+        inner = {"type": "object", "properties": {name: inner}}
+    return inner
+
+
+TOO_DEEP = _nested("abcdef")
+
+
+class Node(BaseModel):
+    """A recursive class: the API's schemas cannot recurse."""
+
+    children: list[Node] = []
 
 
 @dataclass(frozen=True)
@@ -193,6 +213,12 @@ CASES: list[Case] = [
     case("task_runs.execute", "q", "base", output=" ", field="output"),
     case("task_runs.execute", "q", "base", output={"type": "text", "desc": "x"}, field="output.desc"),
     case("task_runs.execute", "q", "base", input_schema=[], field="input_schema"),
+    # output= is compiled into the spec's output_schema, but errors name the argument the caller passed
+    case("task_runs.execute", "q", "base", output={"type": "json"}, field="output.json_schema"),
+    case("task_runs.execute", "q", "base", output={"type": "text", "description": 5}, field="output.description"),
+    case("task_runs.execute", "q", "base", output=TOO_DEEP, field="output.a.b.c.d.e.f"),
+    case("task_runs.execute", "q", "base", output=TOO_WIDE, field="output"),
+    case("task_runs.execute", "q", "base", output=Node, field="output.children.items"),
     case("task_runs.execute", "q", "base", betas=["a b"], field="betas[0]"),
     case("task_runs.execute", "q", "base", betas=["x\n"], field="betas[0]"),
     # --- task_groups ---
@@ -239,5 +265,17 @@ CASES: list[Case] = [
     case("task_groups.run_batch", ["a"], processor="base", metadata={"k": NAN}, field="metadata.k"),
     case("task_groups.run_batch", taskgroup_id="../g", field="taskgroup_id"),
     case("task_groups.run_batch", ["a"], processor="base", output=5, field="output"),
+    case("task_groups.run_batch", ["a"], processor="base", output={"type": "json"}, field="output.json_schema"),
+    case("task_groups.run_batch", ["a"], processor="base", output=TOO_DEEP, field="output.a.b.c.d.e.f"),
+    case("task_groups.run_batch", ["a"], processor="base", output=TOO_WIDE, field="output"),
+    case("task_groups.run_batch", ["a"], processor="base", output=Node, field="output.children.items"),
+    case(
+        "task_groups.run_batch",
+        ["a"],
+        processor="base",
+        output="text",
+        input_schema=Node,
+        field="input_schema.children.items",
+    ),
     case("task_groups.run_batch", ["a"], processor="base", input_schema="", field="input_schema"),
 ]

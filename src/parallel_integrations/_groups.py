@@ -149,9 +149,9 @@ class TaskGroups(SyncResource):
             inputs, processor, output, input_schema, taskgroup_id, metadata, max_concurrency, on_progress
         )
         from ._batch import run_batch  # the runner loads on the first batch
-        from ._schema import output_task_spec
+        from ._schema import task_spec_for
 
-        spec = output_task_spec(output, input_schema)  # a schema error is raised here, not at the first item
+        spec = task_spec_for(output, input_schema, output_field="output")  # raised here, not at the first item
         return run_batch(
             self._driver,
             inputs,
@@ -262,9 +262,9 @@ class AsyncTaskGroups(AsyncResource):
             inputs, processor, output, input_schema, taskgroup_id, metadata, max_concurrency, on_progress
         )
         from ._batch import run_batch_async  # the runner loads on the first batch
-        from ._schema import output_task_spec
+        from ._schema import task_spec_for
 
-        spec = output_task_spec(output, input_schema)  # a schema error is raised here, not at the first item
+        spec = task_spec_for(output, input_schema, output_field="output")  # raised here, not at the first item
         return run_batch_async(
             self._driver,
             inputs,

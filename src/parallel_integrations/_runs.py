@@ -51,9 +51,9 @@ def _execute_spec(output: Any, input_schema: Any, task_spec: TaskSpec | Mapping[
                 "task_spec", "give output/input_schema or task_spec, not both (they become the task_spec)"
             )
         return build_model(TaskSpec, task_spec, "task_spec")
-    from ._schema import output_task_spec
+    from ._schema import task_spec_for
 
-    return output_task_spec(output, input_schema)
+    return task_spec_for(output, input_schema, output_field="output")
 
 
 class TaskRuns(SyncResource):

@@ -48,7 +48,7 @@ from ._models import AutoSchema, JsonSchema, TaskSpec, TextSchema
 __all__ = [
     "MAX_DEPTH", "MAX_ENUM_VALUES", "MAX_LARGE_ENUM_CHARS", "MAX_PROPERTIES", "MAX_SCHEMA_CHARS",
     "UNSUPPORTED_KEYWORDS", "WARNED_FIELD_NAMES", "check_schema", "output_spec", "output_task_spec",
-    "schema_warnings", "to_json_schema",
+    "schema_warnings", "task_spec_for", "to_json_schema",
 ]  # fmt: skip
 
 T = TypeVar("T", bound=BaseModel)
@@ -408,7 +408,13 @@ def output_task_spec(output: Any, input_schema: Any = None) -> TaskSpec | None:
     text description (a string), an ``{"type": "json" | "text" | "auto", ...}`` dict, or ``None``; ``input_schema``
     is a pydantic class, a JSON schema or a text description. ``None`` when neither is given (the API's automatic
     output). Raises :class:`SchemaError` naming the offending path."""
-    spec = output_spec(output)
+    return task_spec_for(output, input_schema, output_field="output_schema")
+
+
+def task_spec_for(output: Any, input_schema: Any, *, output_field: str) -> TaskSpec | None:
+    """:func:`output_task_spec` for a method that takes ``output=`` itself (``execute``, ``run_batch``): an error
+    in the output names ``output_field``, the argument the caller passed, rather than the spec's ``output_schema``."""
+    spec = output_spec(output, field=output_field)
     given_input = output_spec(input_schema, field="input_schema")
     if isinstance(given_input, AutoSchema):
         raise SchemaError("input_schema", "an input schema is json or text; auto applies to outputs only")
