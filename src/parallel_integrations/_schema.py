@@ -87,6 +87,13 @@ _SUBSCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else", "co
 # --- walking schemas ---
 
 
+JSON_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
+
+
+def _type_list(kind: Any) -> bool:
+    return isinstance(kind, list) and bool(kind) and all(isinstance(k, str) and k in JSON_TYPES for k in kind)
+
+
 def _join(path: str, segment: str) -> str:
     return f"{path}.{segment}" if segment else path
 
@@ -327,6 +334,11 @@ def _walk(root: Mapping[str, Any], schema: Any, path: str, depth: int, refs: tup
     for key in (k for k in schema if k in UNSUPPORTED_KEYWORDS):
         message = f"the keyword {key!r} is not supported by the API (to_json_schema restates it in words)"
         raise SchemaError(_join(path, key), message, limit=key)
+    kind = schema.get("type")
+    if kind is not None and not (kind in JSON_TYPES if isinstance(kind, str) else _type_list(kind)):
+        raise SchemaError(
+            _join(path, "type"), f"must be one of {', '.join(sorted(JSON_TYPES))}, or a list of them (got {kind!r})"
+        )
     ref = schema.get("$ref")
     if isinstance(ref, str):
         if ref in refs:
