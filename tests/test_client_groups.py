@@ -49,6 +49,7 @@ class GroupServer:
         self.bodies: list[dict[str, Any]] = []
         self.fail_after_store: list[int] = []
         self.fail_before_store: list[int] = []
+        self.broken_body: list[int] = []
         api.on("POST", f"{BASE}/runs", self.add)
         api.on("GET", BASE, lambda r: httpx.Response(200, json=group_json(len(self.runs), True)))
         api.on("GET", f"{BASE}/runs", self.snapshot)
@@ -64,6 +65,8 @@ class GroupServer:
         self.runs.extend(ids)
         if attempt in self.fail_after_store:
             raise httpx.ReadTimeout("answer lost")
+        if attempt in self.broken_body:
+            return httpx.Response(200, content=b'{"status": {"num_task_runs": ')  # cut by a proxy
         cursor = None if first == 0 else str(first)
         return httpx.Response(
             200, json={"status": status(len(self.runs)), "run_ids": ids, "run_cursor": cursor, "event_cursor": cursor}
@@ -128,6 +131,16 @@ def test_add_runs_that_landed_are_not_resent(api: FakeAPI, kind: str) -> None:
     assert len(server.bodies) == 2
     assert response.run_ids == server.runs
     assert len(server.runs) == 1_500
+
+
+def test_add_runs_whose_success_body_is_broken_keep_their_run_ids(api: FakeAPI, kind: str) -> None:
+    server = GroupServer(api)
+    server.broken_body = [1]
+    inputs = [{"input": f"q{i}", "processor": "lite"} for i in range(3)]
+    response = call(api.client(kind).task_groups.add_runs(GROUP, inputs))
+    assert len(server.bodies) == 1  # a 2xx means the runs landed: never re-sent
+    assert response.run_ids == server.runs
+    assert len(server.runs) == 3
 
 
 def test_add_runs_that_did_not_land_are_resent(api: FakeAPI, kind: str) -> None:

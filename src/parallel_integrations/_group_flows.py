@@ -16,7 +16,7 @@ from typing import Any
 from . import _limits
 from ._core import Ambiguous, Core, betas_for, url_id
 from ._effects import Flow, Sleep, consume
-from ._errors import ParallelError, ParallelValidationError, RunCreationUncertainError
+from ._errors import APIResponseValidationError, ParallelError, ParallelValidationError, RunCreationUncertainError
 from ._models import TaskGroup, TaskGroupRunResponse, TaskRun, TaskRunInput, TaskSpec
 from ._retry import decide
 from ._run_flows import check_task_spec, run_input
@@ -70,8 +70,9 @@ def add_runs(
 ) -> Flow[TaskGroupRunResponse]:
     """Add runs in requests of at most 1,000, each carrying the default spec; run ids come back in input order.
 
-    A request that fails after it may have reached the server is reconciled through the group's run count:
-    resent if the runs did not land, their ids collected if they did, never blindly duplicated."""
+    A request that fails after it may have reached the server, or succeeds with a body that does not parse, is
+    reconciled through the group's run count: resent if the runs did not land, their ids collected if they did,
+    never blindly duplicated."""
     check_task_spec(default_task_spec, "default_task_spec")
     spec_wire = default_task_spec.to_wire() if default_task_spec is not None else None
     header = betas_for(runs, betas)
@@ -108,6 +109,8 @@ def _add_chunk(
             )
         except Ambiguous as ambiguous:
             cause = ambiguous.cause
+        except APIResponseValidationError as broken:
+            cause = broken  # a success whose body did not arrive whole: the runs landed, their ids are read back
         else:
             _log_added(taskgroup_id, added.run_ids)
             return added
