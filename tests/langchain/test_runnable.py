@@ -232,7 +232,7 @@ def test_a_thousand_inputs_take_a_handful_of_requests(emulator: RunningEmulator)
     # of them before the group goes idle and one snapshot delivers the rest), so the bound is loose; one
     # request per input would be 1,000.
     routes = Counter(r.route.split("/trun_")[0] for r in requests)
-    assert len(requests) <= 100, routes
+    assert len(requests) <= 150, routes  # seen: 20 to 40 on an idle machine, 74 at load average 5
     assert len(group_posts(emulator)) == 2  # the group, and one add-runs chunk of 1,000
 
 
