@@ -16,10 +16,11 @@ import pytest
 
 from parallel_integrations.emulator import serve
 
-from ._subprocess_emulator import EmulatorProcess
+from ._subprocess_emulator import RUN_SECONDS, EmulatorProcess, paced
 from ._support import SECRET_KEY
 
 SIZE = 2_000
+FIRST_ROWS = 100
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -29,8 +30,7 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[EmulatorProcess]:
-    process = EmulatorProcess(tmp_path, running=0.3)
-    process.start()
+    process = paced(EmulatorProcess(tmp_path, running=RUN_SECONDS))
     yield process
     process.stop()
 
@@ -45,13 +45,16 @@ def test_a_cli_batch_whose_emulator_is_killed_resumes_with_one_row_and_one_run_p
     args = ("batch", str(inputs), str(results), "-o", "a short answer")
     first = _cli(*args, env=env)
     deadline = time.monotonic() + 120
-    while not (results.exists() and results.read_text().count("\n") >= 100):
+    while not (results.exists() and results.read_text().count("\n") >= FIRST_ROWS):  # kill on what is written
         assert first.poll() is None, first.communicate()
         assert time.monotonic() < deadline, "no results were written"
-        time.sleep(0.05)
+        time.sleep(0.01)
     server.kill()
+    held = server.held()
+    assert held.ended < SIZE  # the server died with the batch unfinished
     _, stderr = first.communicate(timeout=120)
     assert first.returncode == 1, stderr  # an API error (the server is gone), and the message says how to resume
+    assert FIRST_ROWS <= results.read_text().count("\n") < SIZE  # some rows written, not all
     server.start()
     second = _cli(*args, env=env)
     stdout, stderr = second.communicate(timeout=240)
