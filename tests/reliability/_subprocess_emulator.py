@@ -95,7 +95,7 @@ class EmulatorProcess:
 
     def runs_held(self) -> int:
         """How many runs the state file holds (cheap enough to poll while a batch is submitted)."""
-        with contextlib.closing(sqlite3.connect(f"file:{self.state}?mode=ro", uri=True)) as db:
+        with contextlib.closing(sqlite3.connect(self.state, timeout=30)) as db:  # WAL: reads do not block writes
             count: int = db.execute("SELECT count(*) FROM runs").fetchone()[0]
         return count
 
@@ -103,7 +103,7 @@ class EmulatorProcess:
         """The runs in the state file, and how many had ended by now (a run ends at its scheduled ``finished_at``
         even when the server is not there to record it). Called right after :meth:`kill`, ``ended`` bounds what
         the server could have answered before it died."""
-        with contextlib.closing(sqlite3.connect(f"file:{self.state}?mode=ro", uri=True)) as db:
+        with contextlib.closing(sqlite3.connect(self.state, timeout=30)) as db:
             rows = [json.loads(data) for (data,) in db.execute("SELECT data FROM runs")]
         now = time.time()
         ended = [

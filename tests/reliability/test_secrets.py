@@ -214,6 +214,7 @@ def test_the_key_is_in_no_event_output_log_or_instrumentation_of_a_llama_index_f
     from llama_index.core.base.llms.types import ChatMessage, MessageRole, ToolCallBlock
     from llama_index.core.instrumentation import get_dispatcher
     from llama_index.core.llms.mock import MockFunctionCallingLLM
+    from llama_index.core.memory import Memory
 
     from parallel_integrations.llama_index import ParallelToolSpec
 
@@ -237,20 +238,25 @@ def test_the_key_is_in_no_event_output_log_or_instrumentation_of_a_llama_index_f
     spec = ParallelToolSpec(max_results=2, task_processor="lite", api_key=SECRET_KEY)
     agent = FunctionAgent(tools=spec.to_tool_list(), llm=MockFunctionCallingLLM(response_generator=model))
 
-    async def run() -> tuple[list[Any], Any]:
-        running = agent.run(user_msg="How do decorators work?")
+    memory = Memory.from_defaults(session_id="scan")
+
+    async def run() -> tuple[list[Any], Any, str]:
+        running = agent.run(user_msg="How do decorators work?", memory=memory)
         events = [event async for event in running.stream_events()]
-        return events, await running
+        answer = await running
+        history = [message.model_dump_json() for message in await memory.aget_all()]
+        return events, answer, "\n".join(history)  # the conversation an app keeps: the tools' answers included
 
     try:
-        events, answer = asyncio.run(run())
+        events, answer, saved = asyncio.run(run())
     finally:
         dispatcher.event_handlers.remove(handler)
     results = [event for event in events if isinstance(event, ToolCallResult)]
     assert [event.tool_name for event in results] == ["search", "run_task", "search"]
     assert str(results[2].tool_output.content).startswith("Error: AuthenticationError")
     seen = [repr(event) for event in events] + [event.model_dump_json() for event in events]
-    seen += [str(answer), repr(answer), repr(agent), repr(spec), repr(vars(spec))]
+    assert "Error: AuthenticationError" in saved  # the kept conversation holds the tools' answers
+    seen += [str(answer), repr(answer), saved, repr(agent), repr(spec), repr(vars(spec))]
     seen += [record.getMessage() for record in debug_log.records] + [debug_log.text]
     assert len(handler.seen) >= 10  # the agent's LLM and tool calls were instrumented
     assert _leaks(handler.seen + seen) == []
