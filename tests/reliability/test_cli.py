@@ -5,6 +5,7 @@ the client, then of httpx and httpcore too) and error messages never carry the k
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -13,7 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from parallel_integrations.cli import cli
 from parallel_integrations.emulator import serve
 
 from ._subprocess_emulator import RUN_SECONDS, EmulatorProcess, paced
@@ -79,6 +82,7 @@ def _outputs(cases: dict[str, tuple[str, ...]], env: dict[str, str]) -> dict[str
 def test_cli_verbose_output_and_errors_never_show_the_key(tmp_path: Path) -> None:
     with serve() as emulator:
         env = {**os.environ, "PARALLEL_API_KEY": SECRET_KEY, "PARALLEL_BASE_URL": emulator.base_url}
+        in_process = CliRunner().invoke(cli, ["-vv", "search", "decorators"], env=env)
         outputs = _outputs(
             {
                 "-v search": ("-v", "search", "decorators"),
@@ -106,3 +110,10 @@ def test_cli_verbose_output_and_errors_never_show_the_key(tmp_path: Path) -> Non
     assert "connect_tcp.failed" in outputs["-vv refused"][1]  # what a user debugging a connection looks for
     leaks = [name for name, (_, text) in outputs.items() if SECRET_KEY in text or SECRET_KEY[3:-3] in text]
     assert leaks == []
+    # called in-process (``main()`` from an application), the loggers are left as they were found
+    assert in_process.exit_code == 0, in_process.output
+    assert "connect_tcp.started" in in_process.stderr
+    assert SECRET_KEY not in in_process.stdout + in_process.stderr
+    for name in ("parallel_integrations", "httpx", "httpcore"):
+        assert logging.getLogger(name).handlers == [], name
+        assert logging.getLogger(name).level == logging.NOTSET, name
