@@ -1,11 +1,13 @@
 """Both adapters under 429 and 5xx bursts: a burst the retries cover is invisible (the call answers); a longer
-one is the framework's error at the boundary: a ``ParallelError`` from retrievers and query engines, an error
-``ToolMessage`` from a LangChain tool, ``Error: ...`` text from a LlamaIndex tool. A tool never raises into the
-agent loop that calls it."""
+one is the framework's error at the boundary: a ``ParallelError`` from retrievers, query engines and runnables, an
+error ``ToolMessage`` from a LangChain tool, ``Error: ...`` text from a LlamaIndex tool. A tool never raises into
+the agent loop that calls it. A 5xx on run creation is never re-sent by any adapter: the emulator holds the run
+once (the server acted) or not at all, never twice."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 import pytest
@@ -17,13 +19,16 @@ from parallel_integrations import (
     ParallelClient,
     ParallelError,
     RateLimitError,
+    RunCreationUncertainError,
 )
 from parallel_integrations.emulator import Fault
 from parallel_integrations.emulator.server import RunningEmulator
 from parallel_integrations.langchain import ParallelSearchRetriever as LangChainRetriever
-from parallel_integrations.langchain import ParallelSearchTool, ParallelTaskTool
+from parallel_integrations.langchain import ParallelSearchTool, ParallelTaskRunnable, ParallelTaskTool
 from parallel_integrations.llama_index import ParallelQueryEngine, ParallelToolSpec
 from parallel_integrations.llama_index import ParallelSearchRetriever as LlamaRetriever
+
+from ._support import run_inputs, statuses
 
 SEARCH = "POST /alpha/search"
 CREATE = "POST /v1/tasks/runs"
@@ -140,3 +145,72 @@ def test_llama_index_tools_answer_error_text_under_a_long_burst_and_never_raise(
     emulator.clear_faults()
     _burst(emulator, CREATE, status, times=5)
     assert str(asyncio.run(task.acall(input="the with statement")).content).startswith("Error:")
+
+
+def _task_adapters() -> dict[str, Callable[[str], object]]:
+    """Each adapter call that creates one task run, built with two retries; each returns what its user sees:
+    the answer, a ``ToolMessage`` or the tool's text (errors from the engine and the runnable propagate)."""
+    engine = ParallelQueryEngine(processor="lite", **_clients(2))
+    runnable = ParallelTaskRunnable(processor="lite", output="one sentence", max_retries=2)
+    lc_tool = ParallelTaskTool(processor="lite", max_retries=2)
+    _, li_tool = ParallelToolSpec(task_processor="lite", **_clients(2)).to_tool_list()
+    return {
+        "query engine": lambda text: engine.query(text),
+        "query engine async": lambda text: asyncio.run(engine.aquery(text)),
+        "langchain runnable": lambda text: runnable.invoke(text),
+        "langchain runnable async": lambda text: asyncio.run(runnable.ainvoke(text)),
+        "langchain task tool": lambda text: lc_tool.invoke(_tool_call(lc_tool.name, {"input": text}, 0)),
+        "llama_index task tool": lambda text: asyncio.run(li_tool.acall(input=text)).content,
+    }
+
+
+def _creates_of(emulator: RunningEmulator, text: str) -> list[object]:
+    """The runs the emulator holds for the input ``text``."""
+    return [held for held in run_inputs(emulator) if held == text]
+
+
+def test_a_429_burst_on_run_creation_is_waited_out_and_every_task_adapter_answers(emulator: RunningEmulator) -> None:
+    for name, call in _task_adapters().items():
+        text = f"the with statement, asked of the {name}"
+        emulator.add_fault(Fault.error(CREATE, 429, times=2, retry_after=0.1))
+        started = time.monotonic()
+        answer = call(text)
+        assert time.monotonic() - started >= 0.2, name  # both Retry-After waits were served
+        assert statuses(emulator, "POST", "/v1/tasks/runs")[-3:] == [429, 429, 202], name
+        if isinstance(answer, ToolMessage):
+            assert answer.status == "success", (name, answer.content)
+        assert str(answer), name
+        assert not str(answer).startswith("Error:"), (name, answer)
+        assert _creates_of(emulator, text) == [text], name  # one run: the 429s created nothing
+
+
+@pytest.mark.parametrize("status", [500, 503])
+@pytest.mark.parametrize("server_acted", [False, True], ids=["before the server acted", "after the server acted"])
+def test_a_5xx_on_run_creation_is_a_named_error_from_every_task_adapter_and_never_resent(
+    emulator: RunningEmulator, status: int, server_acted: bool
+) -> None:
+    for name, call in _task_adapters().items():
+        text = f"the for statement, asked of the {name}"
+        sent_before = len(emulator.requests("POST", "/v1/tasks/runs"))
+        if server_acted:
+            emulator.add_fault(Fault.after_handling(CREATE, status))
+        else:
+            emulator.add_fault(Fault.error(CREATE, status))
+        try:
+            shown: object = call(text)
+        except ParallelError as error:
+            shown = error
+        # counted first: a blind re-send shows up here as a second request, and as a second run when it acted
+        assert len(emulator.requests("POST", "/v1/tasks/runs")) == sent_before + 1, name
+        assert len(_creates_of(emulator, text)) == (1 if server_acted else 0), name
+        if "tool" in name:  # the error comes back to the model as text naming it, never raised
+            if isinstance(shown, ToolMessage):
+                assert shown.status == "error", name
+                shown = shown.content
+            assert "RunCreationUncertainError" in str(shown), (name, shown)
+        else:  # the engine and the runnable raise the package's named error, not a framework wrapper
+            assert type(shown) is RunCreationUncertainError, (name, shown)
+            assert isinstance(shown.cause, InternalServerError), name
+            assert shown.cause.status_code == status, name
+            assert shown.request.input == text, name  # type: ignore[union-attr]
+        emulator.clear_faults()

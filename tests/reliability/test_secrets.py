@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
 import pytest
 from langchain_core.load import dumps
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.events import BaseEvent
 from pydantic import BaseModel, Field
 
 import parallel_integrations
@@ -48,15 +51,31 @@ def debug_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFix
 
 
 def _error_texts(error: BaseException) -> list[str]:
-    """What a user sees of an exception: its str and repr, its notes, its whole chained traceback, its attributes."""
-    texts = [str(error), repr(error), "".join(traceback.format_exception(error))]
+    """What a user sees of an exception: its str and repr, its notes, its whole chained traceback (plain, and with
+    each frame's locals), its attributes."""
+    texts = [str(error), repr(error), "".join(traceback.format_exception(error)), _traceback_with_locals(error)]
     texts += list(getattr(error, "__notes__", []))
     texts += [repr(value) for value in vars(error).values()]
     return texts
 
 
+def _traceback_with_locals(error: BaseException) -> str:
+    """The chained traceback with every frame's local variables, as a crash reporter (or pytest ``-l``) shows it:
+    the request, the client and its headers are locals of the frames the error went through."""
+    return "".join(traceback.TracebackException.from_exception(error, capture_locals=True).format())
+
+
 class Answer(BaseModel):
     summary: str
+
+
+class _Keep(BaseEventHandler):
+    """Keeps every LlamaIndex instrumentation event, as its repr and its JSON."""
+
+    seen: list[str] = Field(default_factory=list)
+
+    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
+        self.seen += [repr(event), event.model_dump_json()]
 
 
 def test_the_key_is_in_no_repr_response_log_line_or_exception_of_the_client(
@@ -185,10 +204,66 @@ def test_the_key_is_in_no_langchain_callback_event_stream_or_serialised_runnable
     assert _leaks(seen) == []
 
 
+# FunctionAgent's construction reads deprecated attributes of its own pydantic models: not this package's warnings
+@pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecatedSince20")
+@pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecatedSince211")
+def test_the_key_is_in_no_event_output_log_or_instrumentation_of_a_llama_index_function_agent(
+    keyed: RunningEmulator, debug_log: pytest.LogCaptureFixture
+) -> None:
+    from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
+    from llama_index.core.base.llms.types import ChatMessage, MessageRole, ToolCallBlock
+    from llama_index.core.instrumentation import get_dispatcher
+    from llama_index.core.llms.mock import MockFunctionCallingLLM
+    from llama_index.core.memory import Memory
+
+    from parallel_integrations.llama_index import ParallelToolSpec
+
+    calls = [("search", {"objective": "decorators"}), ("run_task", {"input": "the with statement"})]
+    calls += [("search", {"objective": "a search the server refuses"})]
+
+    def model(messages: Sequence[ChatMessage], **kwargs: Any) -> ChatMessage:
+        """A scripted function-calling model: each tool call in turn, then an answer quoting the last result."""
+        done = [m for m in messages if m.role == MessageRole.TOOL]
+        if len(done) < len(calls):
+            name, args = calls[len(done)]
+            if len(done) == 2:
+                keyed.add_fault(Fault.error("POST /alpha/search", 401))  # its text goes back to the model
+            block = ToolCallBlock(tool_call_id=f"call-{len(done)}", tool_name=name, tool_kwargs=args)
+            return ChatMessage(role=MessageRole.ASSISTANT, blocks=[block])
+        return ChatMessage(role=MessageRole.ASSISTANT, content=f"Done: {done[-1].content}")
+
+    handler = _Keep()
+    dispatcher = get_dispatcher()
+    dispatcher.add_event_handler(handler)
+    spec = ParallelToolSpec(max_results=2, task_processor="lite", api_key=SECRET_KEY)
+    agent = FunctionAgent(tools=spec.to_tool_list(), llm=MockFunctionCallingLLM(response_generator=model))
+
+    memory = Memory.from_defaults(session_id="scan")
+
+    async def run() -> tuple[list[Any], Any, str]:
+        running = agent.run(user_msg="How do decorators work?", memory=memory)
+        events = [event async for event in running.stream_events()]
+        answer = await running
+        history = [message.model_dump_json() for message in await memory.aget_all()]
+        return events, answer, "\n".join(history)  # the conversation an app keeps: the tools' answers included
+
+    try:
+        events, answer, saved = asyncio.run(run())
+    finally:
+        dispatcher.event_handlers.remove(handler)
+    results = [event for event in events if isinstance(event, ToolCallResult)]
+    assert [event.tool_name for event in results] == ["search", "run_task", "search"]
+    assert str(results[2].tool_output.content).startswith("Error: AuthenticationError")
+    seen = [repr(event) for event in events] + [event.model_dump_json() for event in events]
+    assert "Error: AuthenticationError" in saved  # the kept conversation holds the tools' answers
+    seen += [str(answer), repr(answer), saved, repr(agent), repr(spec), repr(vars(spec))]
+    seen += [record.getMessage() for record in debug_log.records] + [debug_log.text]
+    assert len(handler.seen) >= 10  # the agent's LLM and tool calls were instrumented
+    assert _leaks(handler.seen + seen) == []
+
+
 def test_the_key_is_in_no_llama_index_event_or_dump(keyed: RunningEmulator) -> None:
     from llama_index.core.instrumentation import get_dispatcher
-    from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-    from llama_index.core.instrumentation.events import BaseEvent
 
     from parallel_integrations.llama_index import (
         ParallelQueryEngine,
@@ -198,13 +273,7 @@ def test_the_key_is_in_no_llama_index_event_or_dump(keyed: RunningEmulator) -> N
         ParallelToolSpec,
     )
 
-    class Keep(BaseEventHandler):
-        seen: list[str] = Field(default_factory=list)
-
-        def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-            self.seen += [repr(event), event.model_dump_json()]
-
-    handler = Keep()
+    handler = _Keep()
     dispatcher = get_dispatcher()
     dispatcher.add_event_handler(handler)
     try:
@@ -220,3 +289,29 @@ def test_the_key_is_in_no_llama_index_event_or_dump(keyed: RunningEmulator) -> N
         dispatcher.event_handlers.remove(handler)
     assert len(handler.seen) >= 8
     assert _leaks(handler.seen + outputs + dumped) == []
+
+
+def test_a_timeout_error_and_the_debug_log_around_it_hold_no_key(
+    keyed: RunningEmulator, debug_log: pytest.LogCaptureFixture
+) -> None:
+    keyed.set_schedule(queued=0, running=30)  # runs outlast every wait below
+    errors: list[BaseException] = []
+    with ParallelClient(timeout=0.5, max_retries=1) as client:
+        run_id = client.task_runs.create("a slow run", "lite").run_id
+        keyed.add_fault(Fault.slow("GET /v1/tasks/runs/*", 2.0, times=2))  # longer than the client waits
+        for call in (
+            lambda: client.task_runs.result(run_id, timeout=0.3),  # TaskRunTimeoutError
+            lambda: client.task_runs.retrieve(run_id),  # httpx's read timeout, as APITimeoutError after the retry
+        ):
+            try:
+                call()
+            except ParallelError as error:
+                errors.append(error)
+    assert [type(error).__name__ for error in errors] == ["TaskRunTimeoutError", "APITimeoutError"]
+    assert isinstance(errors[1].__cause__, httpx.TimeoutException)  # the read timeout is chained, with its frames
+    rendered = [_traceback_with_locals(error) for error in errors]
+    assert all(re.search(r"^ +self = ", text, re.MULTILINE) for text in rendered)  # the frames' locals are shown
+    seen = [text for error in errors for text in _error_texts(error)]
+    logged = [record.getMessage() for record in debug_log.records] + [debug_log.text]
+    assert any(record.name.startswith("httpcore") for record in debug_log.records)
+    assert _leaks(seen + logged) == []

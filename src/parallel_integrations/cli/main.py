@@ -38,11 +38,15 @@ EPILOG = (
 )
 @click.option("--emulator", is_flag=True, help="Run the command against a fresh in-process emulator (offline, no key).")
 @click.option(
-    "-v", "--verbose", is_flag=True, help="Log the client's activity (DEBUG) to stderr. The key is never logged."
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log the client's activity (DEBUG) to stderr; -vv adds httpx's requests and httpcore's connection steps. "
+    "The key is never logged.",
 )
 @click.version_option(package_name="parallel-integrations", prog_name="parallel-integrations")
 @click.pass_context
-def cli(ctx: click.Context, api_key: str | None, base_url: str | None, emulator: bool, verbose: bool) -> None:
+def cli(ctx: click.Context, api_key: str | None, base_url: str | None, emulator: bool, verbose: int) -> None:
     """The Parallel web research API from the terminal: search, task runs, batches over CSV/JSONL files,
     lookups of runs and groups, the offline emulator, and a demo."""
     given = ctx.get_parameter_source("base_url") is click.core.ParameterSource.COMMANDLINE

@@ -1,5 +1,5 @@
 """The global options and what they lead to: a client for the API, the emulator, or a key error; consoles; and the
-``--verbose`` log handler.
+``-v/--verbose`` log handler (``-v``: the package's own DEBUG log; ``-vv``: httpx's and httpcore's as well).
 
 A command asks :meth:`Session.client` for its client; the emulator (``--emulator``, or the demo without a key) is
 started only then, and stopped when the command ends. rich and the emulator's server are imported only by the
@@ -24,12 +24,17 @@ if TYPE_CHECKING:
     from parallel_integrations import ParallelClient
     from parallel_integrations.emulator import RunningEmulator
 
-__all__ = ["EMULATOR_KEY", "Session", "pass_session"]
+__all__ = ["EMULATOR_KEY", "VERBOSE_LOGGERS", "Session", "pass_session"]
 
 log = logging.getLogger("parallel_integrations.cli")
 
 EMULATOR_KEY = "emulator"
 """The key sent to an in-process emulator (it accepts any non-empty key)."""
+
+VERBOSE_LOGGERS = {1: ("parallel_integrations",), 2: ("parallel_integrations", "httpx", "httpcore")}
+"""The loggers each ``-v`` count sends to stderr at DEBUG: the client's own decisions (requests with their status
+and attempt, retries and their reason, waits), then also each HTTP request (httpx) and each connection step
+(httpcore), for a connection problem. None of them logs request headers, so the key stays out."""
 
 
 @dataclass
@@ -39,7 +44,7 @@ class Session:
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
     emulator: bool = False
-    verbose: bool = False
+    verbose: int = 0
     resources: ExitStack = field(default_factory=ExitStack, repr=False)
     running_emulator: RunningEmulator | None = field(default=None, repr=False)
     base_url_given: bool = False
@@ -100,18 +105,20 @@ class Session:
 
 
 def enable_verbose_logging(session: Session) -> None:
-    """Send the ``parallel_integrations`` logger's DEBUG records to stderr until the command ends. (The library
-    never logs the key; this handler adds nothing that could carry it.)"""
-    logger = logging.getLogger("parallel_integrations")
+    """Send the DEBUG records of the loggers ``session.verbose`` selects (:data:`VERBOSE_LOGGERS`; a count above 2
+    is 2) to stderr until the command ends, then put the loggers back as they were."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    loggers = [logging.getLogger(name) for name in VERBOSE_LOGGERS[min(session.verbose, 2)]]
+    previous = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
 
     def detach() -> None:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
+        for logger, level in zip(loggers, previous, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
 
     session.resources.callback(detach)
 
