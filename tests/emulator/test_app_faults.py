@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -252,3 +253,13 @@ def test_runs_active_at_shutdown_finish_after_a_restart(tmp_path):
     with serve(state_path=state) as second:
         response = httpx.get(f"{second.base_url}/v1/tasks/runs/{run_id}/result", headers={"x-api-key": "k"})
         assert response.status_code == 200
+
+
+def test_a_client_that_gives_up_on_a_slow_post_leaves_no_server_error(client, parallel_emulator, caplog):
+    parallel_emulator.add_fault(Fault.slow("POST /v1/tasks/runs", 1.0, times=1))
+    with caplog.at_level("ERROR"), pytest.raises(httpx.ReadTimeout):
+        client.post("/v1/tasks/runs", json=RUN, timeout=0.2)
+    time.sleep(1.2)  # the delayed request reads its body after the client has gone
+    assert client.post("/v1/tasks/runs", json=RUN).status_code == 202
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+    assert len(parallel_emulator.runs()) == 1  # the abandoned one made no run

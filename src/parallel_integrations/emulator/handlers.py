@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from .._errors import ParallelValidationError
@@ -57,6 +57,9 @@ def render_error(error: ApiError, *, fastapi_422: bool = False) -> Response:
     return json_response(error_body(error.message, detail), error.status, error.headers)
 
 
+CLIENT_CLOSED_REQUEST = 499  # the status logs give a request whose client left before the answer
+
+
 def endpoint(*, fastapi_422: bool = False) -> Callable[[Handler], Handler]:
     """Wrap a route handler so its errors become the API's bodies; ``fastapi_422`` for the group endpoints."""
 
@@ -71,6 +74,10 @@ def endpoint(*, fastapi_422: bool = False) -> Callable[[Handler], Handler]:
                 return render_error(validation_error(exc), fastapi_422=fastapi_422)
             except ValidationError as exc:
                 return render_error(errors_from_pydantic(exc), fastapi_422=fastapi_422)
+            except ClientDisconnect:
+                # The client gave up before its body was read (a latency fault longer than its timeout): nothing
+                # was acted on, and there is no one to answer.
+                return Response(status_code=CLIENT_CLOSED_REQUEST)
 
         return run
 
