@@ -1,0 +1,67 @@
+"""LlamaIndex models built from values that are already valid, without pydantic validating them again.
+
+A retriever's 10 results become 10 ``TextNode``s in 10 ``NodeWithScore``s; a reader's become 10 ``Document``s, each
+holding a ``MediaResource``. Validating costs 1.3 to 4.5 µs apiece, for values known to be good: strings and flat
+dicts this package built itself. ``model_construct`` is no way out: its loop over every field's aliases, in Python,
+costs more than the validation it skips.
+
+A :class:`Blueprint` does what ``model_construct`` does, without that loop: an instance gets the given values, a
+fresh value from each default factory for a field not given (so no two instances share a dict or a list), the plain
+defaults for the rest, and the given names as its ``model_fields_set``, as the validating constructor sets them.
+It builds only models with no private attributes, no extra fields, no post-init hook and no default factory that
+reads other fields, where that is an instance's whole state; any other model (a later LlamaIndex may add one of
+these) goes through its validating constructor. ``tests/llama_index/test_assemble.py`` checks that every kind built
+here equals its validated construction: same fields, same set fields, same id, same hash, same dump.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, cast
+
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
+
+_set_attribute = object.__setattr__
+
+
+class Blueprint(Generic[M]):
+    """Builds instances of one pydantic model from field values (by field name) that are already valid."""
+
+    __slots__ = ("_defaults", "_factories", "_kind", "validates")
+
+    def __init__(self, kind: type[M]) -> None:
+        fields = kind.model_fields
+        self._kind = kind
+        # The whole state of an instance is its __dict__, fields set and (empty) extras: nothing else to build.
+        self.validates = bool(
+            kind.__private_attributes__
+            or kind.model_config.get("extra") == "allow"
+            or kind.__pydantic_post_init__
+            or any(getattr(info, "default_factory_takes_validated_data", False) for info in fields.values())
+        )
+        self._defaults = {name: info.default for name, info in fields.items()}  # in field order, as validated
+        self._factories = [
+            (name, cast(Callable[[], Any], info.default_factory))
+            for name, info in fields.items()
+            if info.default_factory is not None
+        ]
+
+    def build(self, values: dict[str, Any]) -> M:
+        """An instance with ``values`` (the caller's dict becomes part of it: pass a new one) and defaults for the
+        other fields; every required field must be in ``values``."""
+        if self.validates:
+            return self._kind(**values)
+        state = self._defaults | values  # keeps the field order
+        if len(state) != len(self._defaults):
+            raise ValueError(f"{self._kind.__name__} has no field {sorted(values.keys() - self._defaults)[0]!r}")
+        for name, factory in self._factories:
+            if name not in values:
+                state[name] = factory()
+        instance = self._kind.__new__(self._kind)
+        _set_attribute(instance, "__dict__", state)
+        _set_attribute(instance, "__pydantic_fields_set__", set(values))
+        _set_attribute(instance, "__pydantic_extra__", None)
+        _set_attribute(instance, "__pydantic_private__", None)
+        return instance
