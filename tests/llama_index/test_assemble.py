@@ -17,7 +17,7 @@ from llama_index.core.schema import (
     NodeWithScore,
     TextNode,
 )
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from parallel_integrations import SearchResponse, TaskRunResult
 from parallel_integrations.documents import DocumentParts, citation_documents, search_documents
@@ -167,14 +167,31 @@ class WithPrivate(BaseModel):
     _seen: int = PrivateAttr(default=0)
 
 
+class WithValidator(BaseModel):
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
+
+
+class WithValidatedDefault(BaseModel):
+    model_config = ConfigDict(validate_default=True)
+    name: str = "x"
+
+
 def test_a_model_beyond_the_blueprint_is_built_by_its_validating_constructor() -> None:
     blueprint = Blueprint(WithPrivate)
     assert blueprint.validates
     assert blueprint.build({"name": "x"}) == WithPrivate(name="x")
     with pytest.raises(ValidationError):
         blueprint.build({"name": 5})
-    assert not Blueprint(MediaResource).validates
+    assert Blueprint(WithValidator).build({"name": " x "}).name == "x"
+    assert Blueprint(WithValidatedDefault).validates
+    assert Blueprint(MediaResource).validates  # its mimetype and data validators
     assert not Blueprint(TextNode).validates
+    assert not Blueprint(Document).validates
 
 
 def test_a_blueprint_refuses_an_unknown_field() -> None:

@@ -1,17 +1,18 @@
 """LlamaIndex models built from values that are already valid, without pydantic validating them again.
 
-A retriever's 10 results become 10 ``TextNode``s; a reader's become 10 ``Document``s, each holding its text in a
-``MediaResource``. Validating costs about 2.7 µs for a ``TextNode``, 4.5 µs for a ``Document`` (its text included),
-for values known to be good: strings and flat dicts this package built itself. ``model_construct`` is no way out:
-its loop over every field's aliases, in Python, costs more than the validation it skips.
+A retriever's 10 results become 10 ``TextNode``s; a reader's become 10 ``Document``s. Validating costs about 2.7 µs
+for a ``TextNode``, 4.5 µs for a ``Document`` (its text included), for values known to be good: strings and flat
+dicts this package built itself. ``model_construct`` is no way out: its loop over every field's aliases, in Python,
+costs more than the validation it skips.
 
 A :class:`Blueprint` does what ``model_construct`` does, without that loop: an instance gets the given values, a
 fresh value from each default factory for a field not given (so no two instances share a dict or a list), the plain
 defaults for the rest, and the given names as its ``model_fields_set``, as the validating constructor sets them.
-It builds only models with no private attributes, no extra fields, no post-init hook and no default factory that
-reads other fields, where that is an instance's whole state; any other model (a later LlamaIndex may add one of
-these) goes through its validating constructor. ``tests/llama_index/test_assemble.py`` checks that every kind built
-here equals its validated construction: same fields, same set fields, same id, same hash, same dump.
+It builds this way only models whose validation is type checks alone (no validator, no validated default, no
+default factory reading other fields) and whose state is all in those three (no private attribute, no extra field,
+no post-init hook); any other model (a later LlamaIndex may add one of these) goes through its validating
+constructor. ``tests/llama_index/test_assemble.py`` checks that every kind built here equals its validated
+construction: same fields, same set fields, same id, same hash, same dump.
 """
 
 from __future__ import annotations
@@ -34,12 +35,19 @@ class Blueprint(Generic[M]):
     def __init__(self, kind: type[M]) -> None:
         fields = kind.model_fields
         self._kind = kind
-        # The whole state of an instance is its __dict__, fields set and (empty) extras: nothing else to build.
+        # Validation that is more than type checks (a validator, validated defaults, a factory reading other fields)
+        # could change a value, and state beyond __dict__, fields set and extras would be left unset: then validate.
+        decorators = kind.__pydantic_decorators__
         self.validates = bool(
-            kind.__private_attributes__
+            decorators.model_validators
+            or decorators.field_validators
+            or decorators.root_validators
+            or decorators.validators
+            or kind.model_config.get("validate_default")
+            or any(getattr(info, "default_factory_takes_validated_data", False) for info in fields.values())
+            or kind.__private_attributes__
             or kind.model_config.get("extra") == "allow"
             or kind.__pydantic_post_init__
-            or any(getattr(info, "default_factory_takes_validated_data", False) for info in fields.values())
         )
         self._defaults = {name: info.default for name, info in fields.items()}  # in field order, as validated
         self._factories = [

@@ -38,7 +38,6 @@ def confidence_score(confidence: MetadataValue) -> float | None:
 
 _TEXT_NODE = Blueprint(TextNode)
 _DOCUMENT = Blueprint(Document)
-_TEXT = Blueprint(MediaResource)
 
 
 def _text_node(parts: DocumentParts, embed_excluded: tuple[str, ...], llm_excluded: tuple[str, ...]) -> TextNode:
@@ -65,7 +64,7 @@ def _document(parts: DocumentParts, embed_excluded: tuple[str, ...], llm_exclude
         "excluded_llm_metadata_keys": list(llm_excluded),
     }
     if parts.text:
-        values["text_resource"] = _TEXT.build({"text": parts.text})
+        values["text_resource"] = MediaResource(text=parts.text)  # it has validators: validated
     return _DOCUMENT.build(values)
 
 
