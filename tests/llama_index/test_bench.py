@@ -38,6 +38,7 @@ def test_a_smoke_run_makes_every_kind_of_call() -> None:
     for contender in ("retrieve", "load_data", "aretrieve", "aload_data", "retrieve() of ready nodes"):
         assert f"{contender}" in done.stdout
     assert done.stdout.count("x the bare client") == 9  # each contender's ratio, in the three tables
+    assert done.stdout.count("over the floor (d)") == 2
 
 
 def test_the_import_comparison_runs(bench: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
