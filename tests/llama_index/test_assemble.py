@@ -194,6 +194,24 @@ def test_a_model_beyond_the_blueprint_is_built_by_its_validating_constructor() -
     assert not Blueprint(Document).validates
 
 
-def test_a_blueprint_refuses_an_unknown_field() -> None:
-    with pytest.raises(ValueError, match="TextNode has no field 'txt'"):
+class WithListDefault(BaseModel):
+    names: list[str] = []  # pydantic copies it per instance
+
+
+def test_a_blueprint_refuses_an_unknown_field_and_a_missing_required_one() -> None:
+    with pytest.raises(ValueError, match="TextNode: 'txt' is no field"):
         Blueprint(TextNode).build({"id_": "x", "txt": "a typo"})
+    scored = Blueprint(NodeWithScore)
+    assert not scored.validates
+    with pytest.raises(ValueError, match="NodeWithScore: 'node' is no field, or a required one missing"):
+        scored.build({"score": 0.5})
+    node = TextNode(text="a")
+    assert_same(scored.build({"node": node, "score": 0.5}), NodeWithScore(node=node, score=0.5))
+
+
+def test_a_mutable_plain_default_sends_a_model_through_its_constructor() -> None:
+    blueprint = Blueprint(WithListDefault)
+    assert blueprint.validates
+    first, second = blueprint.build({}), blueprint.build({})
+    first.names.append("x")
+    assert second.names == []

@@ -17,7 +17,7 @@ construction: same fields, same set fields, same id, same hash, same dump.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
@@ -30,13 +30,14 @@ _set_attribute = object.__setattr__
 class Blueprint(Generic[M]):
     """Builds instances of one pydantic model from field values (by field name) that are already valid."""
 
-    __slots__ = ("_defaults", "_factories", "_kind", "validates")
+    __slots__ = ("_defaults", "_factories", "_kind", "_required", "validates")
 
     def __init__(self, kind: type[M]) -> None:
         fields = kind.model_fields
         self._kind = kind
-        # Validation that is more than type checks (a validator, validated defaults, a factory reading other fields)
-        # could change a value, and state beyond __dict__, fields set and extras would be left unset: then validate.
+        # Validation that is more than type checks (a validator, validated defaults, a factory reading other fields,
+        # a mutable default pydantic copies per instance) could change a value, and state beyond __dict__, fields
+        # set and extras would be left unset: then validate.
         decorators = kind.__pydantic_decorators__
         self.validates = bool(
             decorators.model_validators
@@ -45,6 +46,7 @@ class Blueprint(Generic[M]):
             or decorators.validators
             or kind.model_config.get("validate_default")
             or any(getattr(info, "default_factory_takes_validated_data", False) for info in fields.values())
+            or any(not isinstance(info.default, Hashable) for info in fields.values())
             or kind.__private_attributes__
             or kind.model_config.get("extra") == "allow"
             or kind.__pydantic_post_init__
@@ -55,15 +57,21 @@ class Blueprint(Generic[M]):
             for name, info in fields.items()
             if info.default_factory is not None
         ]
+        self._required = frozenset(name for name, info in fields.items() if info.is_required())
 
     def build(self, values: dict[str, Any]) -> M:
-        """An instance with ``values`` (the caller's dict becomes part of it: pass a new one) and defaults for the
-        other fields; every required field must be in ``values``."""
+        """An instance with ``values`` (by field name; used as they are, not copied: a dict or list among them
+        becomes the instance's own) and defaults for the other fields.
+
+        Raises:
+            ValueError: a name that is no field of the model, or a required field missing.
+        """
         if self.validates:
             return self._kind(**values)
         state = self._defaults | values  # keeps the field order
-        if len(state) != len(self._defaults):
-            raise ValueError(f"{self._kind.__name__} has no field {sorted(values.keys() - self._defaults)[0]!r}")
+        if len(state) != len(self._defaults) or not self._required <= values.keys():
+            unknown = sorted(values.keys() - self._defaults) or sorted(self._required - values.keys())
+            raise ValueError(f"{self._kind.__name__}: {unknown[0]!r} is no field, or a required one missing")
         for name, factory in self._factories:
             if name not in values:
                 state[name] = factory()
