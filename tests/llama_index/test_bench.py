@@ -36,7 +36,7 @@ def test_a_smoke_run_makes_every_kind_of_call() -> None:
     for title in ("sync, sequential calls", "async, sequential awaits", "sync, in-process transport"):
         assert title in done.stdout
     for contender in ("retrieve", "load_data", "aretrieve", "aload_data", "retrieve() of ready nodes"):
-        assert f"{contender}" in done.stdout
+        assert contender in done.stdout
     assert done.stdout.count("x the bare client") == 9  # each contender's ratio, in the three tables
     assert done.stdout.count("over the floor (d)") == 2
 
