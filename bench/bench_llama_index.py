@@ -10,7 +10,8 @@ most 1.3x).
 - sync: ``ParallelClient.search``; ``ParallelSearchReader.load_data``; ``ParallelSearchRetriever.retrieve``
   (LlamaIndex's instrumentation spans, events and callback manager included); and the floor of any retriever on
   this client: ``search`` followed by LlamaIndex's ``retrieve`` around a retriever that returns 10 ready nodes
-  (the two cost more together than apart: each evicts the other's code and data from the CPU's caches);
+  (the two cost more together than apart: each evicts the other's code and data from the CPU's caches); then the
+  retriever's time over that floor, which is the adapter's own part;
 - async, sequential awaits: ``AsyncParallelClient.search``; ``aload_data``; ``aretrieve``; the same floor, awaited;
 - the same sync calls, and LlamaIndex's ``retrieve`` around a retriever that returns 10 ready nodes, on an
   in-process ``httpx.MockTransport`` answering the same body: no socket, no server,
