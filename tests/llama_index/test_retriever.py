@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from llama_index.core.instrumentation.events.retrieval import RetrievalEndEvent, RetrievalStartEvent
 from llama_index.core.llms import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
 
@@ -66,3 +67,22 @@ def test_repr_shows_settings(emulator):
     text = repr(ParallelSearchRetriever(max_results=7, processor="base"))
     assert "max_results=7" in text
     assert "processor='base'" in text
+
+
+async def test_retrieval_events_and_spans_are_emitted_sync_and_async(emulator, instrumented):
+    events, spans = instrumented
+    retriever = ParallelSearchRetriever(max_results=2)
+    nodes = retriever.retrieve("generators")
+    anodes = await retriever.aretrieve("generators")
+    starts = [e for e in events if isinstance(e, RetrievalStartEvent)]
+    ends = [e for e in events if isinstance(e, RetrievalEndEvent)]
+    assert [e.str_or_query_bundle for e in starts] == ["generators", "generators"]
+    assert [[n.node_id for n in e.nodes] for e in ends] == [[n.node_id for n in nodes], [n.node_id for n in anodes]]
+    assert ends[0].nodes[0] is nodes[0]
+    names = [span.id_.rsplit("-", 5)[0] for span in spans.completed_spans]
+    # LlamaIndex's spans: around retrieve and aretrieve, and the one every retriever's _retrieve gets.
+    for name in ("retrieve", "_retrieve", "aretrieve"):
+        assert f"ParallelSearchRetriever.{name}" in names, names
+    inner = next(s for s in spans.completed_spans if s.id_.startswith("ParallelSearchRetriever._retrieve-"))
+    outer = next(s for s in spans.completed_spans if s.id_.startswith("ParallelSearchRetriever.retrieve-"))
+    assert inner.parent_id == outer.id_

@@ -2,20 +2,21 @@
 
 Text, metadata and ids come from there unchanged (the LangChain adapter uses the same ones); this module only
 picks, per kind of source, which metadata keys embeddings and the LLM leave out, and wraps the parts in
-``Document``, ``TextNode`` and ``NodeWithScore``.
+``Document``, ``TextNode`` and ``NodeWithScore``: built by :mod:`._assemble` as the validating constructors would
+build them, without validating again what is known to be valid.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any
 
-from llama_index.core.schema import Document, NodeWithScore, TextNode
+from llama_index.core.schema import Document, MediaResource, NodeWithScore, TextNode
 
 from parallel_integrations import ParsedTaskRunResult, SearchResponse, TaskRunJsonOutput, TaskRunResult
 from parallel_integrations.documents import DocumentParts, MetadataValue, citation_documents, search_documents
 
-N = TypeVar("N", TextNode, Document)
+from ._assemble import Blueprint
 
 # Embeddings see the text and the title; ids, ranks and URLs would only add noise to the vectors.
 SEARCH_EMBED_EXCLUDED = ("source", "url", "publish_date", "rank", "search_id", "query")
@@ -35,14 +36,36 @@ def confidence_score(confidence: MetadataValue) -> float | None:
     return _CONFIDENCE_SCORES.get(confidence.lower()) if isinstance(confidence, str) else None
 
 
-def _wrap(kind: type[N], parts: DocumentParts, embed_excluded: tuple[str, ...], llm_excluded: tuple[str, ...]) -> N:
-    return kind(
-        id_=parts.id,
-        text=parts.text,
-        metadata=dict(parts.metadata),
-        excluded_embed_metadata_keys=list(embed_excluded),
-        excluded_llm_metadata_keys=list(llm_excluded),
+_TEXT_NODE = Blueprint(TextNode)
+_DOCUMENT = Blueprint(Document)
+
+
+def _text_node(parts: DocumentParts, embed_excluded: tuple[str, ...], llm_excluded: tuple[str, ...]) -> TextNode:
+    # Equal to TextNode(id_=..., text=..., metadata=..., ...); the parts are fresh per call, so the metadata dict
+    # becomes the node's own without a copy.
+    return _TEXT_NODE.build(
+        {
+            "id_": parts.id,
+            "text": parts.text,
+            "metadata": parts.metadata,
+            "excluded_embed_metadata_keys": list(embed_excluded),
+            "excluded_llm_metadata_keys": list(llm_excluded),
+        }
     )
+
+
+def _document(parts: DocumentParts, embed_excluded: tuple[str, ...], llm_excluded: tuple[str, ...]) -> Document:
+    # Equal to Document(id_=..., text=..., ...), whose constructor keeps a non-empty text as a MediaResource (and
+    # an empty one not at all).
+    values: dict[str, Any] = {
+        "id_": parts.id,
+        "metadata": parts.metadata,
+        "excluded_embed_metadata_keys": list(embed_excluded),
+        "excluded_llm_metadata_keys": list(llm_excluded),
+    }
+    if parts.text:
+        values["text_resource"] = MediaResource(text=parts.text)  # it has validators: validated
+    return _DOCUMENT.build(values)
 
 
 # --- search -----------------------------------------------------------------------------------------------------
@@ -50,13 +73,13 @@ def _wrap(kind: type[N], parts: DocumentParts, embed_excluded: tuple[str, ...], 
 
 def search_result_documents(response: SearchResponse, query: str | None) -> list[Document]:
     """One ``Document`` per search result, in rank order, with the URL as its id."""
-    return [_wrap(Document, p, SEARCH_EMBED_EXCLUDED, SEARCH_LLM_EXCLUDED) for p in search_documents(response, query)]
+    return [_document(p, SEARCH_EMBED_EXCLUDED, SEARCH_LLM_EXCLUDED) for p in search_documents(response, query)]
 
 
 def search_result_nodes(response: SearchResponse, query: str | None) -> list[NodeWithScore]:
     """One ``NodeWithScore`` per search result: score ``1 / rank``, so it decreases with rank."""
     return [
-        NodeWithScore(node=_wrap(TextNode, p, SEARCH_EMBED_EXCLUDED, SEARCH_LLM_EXCLUDED), score=1.0 / rank)
+        NodeWithScore(node=_text_node(p, SEARCH_EMBED_EXCLUDED, SEARCH_LLM_EXCLUDED), score=1.0 / rank)
         for rank, p in enumerate(search_documents(response, query), 1)
     ]
 
@@ -76,7 +99,7 @@ def citation_nodes(result: TaskRunResult) -> list[NodeWithScore]:
     """One ``NodeWithScore`` per citation in the basis, scored by the confidence of the field it supports."""
     return [
         NodeWithScore(
-            node=_wrap(TextNode, p, CITATION_EMBED_EXCLUDED, CITATION_LLM_EXCLUDED),
+            node=_text_node(p, CITATION_EMBED_EXCLUDED, CITATION_LLM_EXCLUDED),
             score=confidence_score(p.metadata["confidence"]),
         )
         for p in citation_documents(result)
@@ -87,7 +110,7 @@ def task_documents(result: TaskRunResult, query: str | None, *, answer_as: str) 
     """Documents from a task result: one per citation, and the answer either as a document of its own placed
     first (``answer_as="document"``), or as ``metadata["answer"]`` of the first citation
     (``answer_as="metadata"``; a separate document when there is no citation)."""
-    documents = [_wrap(Document, p, CITATION_EMBED_EXCLUDED, CITATION_LLM_EXCLUDED) for p in citation_documents(result)]
+    documents = [_document(p, CITATION_EMBED_EXCLUDED, CITATION_LLM_EXCLUDED) for p in citation_documents(result)]
     answer = answer_text(result)
     if answer_as == "metadata" and documents:
         documents[0].metadata["answer"] = answer
@@ -100,7 +123,7 @@ def task_documents(result: TaskRunResult, query: str | None, *, answer_as: str) 
         "query": query,
     }
     parts = DocumentParts(id=f"{run.run_id}:answer", text=answer, metadata=metadata)
-    return [_wrap(Document, parts, ANSWER_EMBED_EXCLUDED, ANSWER_LLM_EXCLUDED), *documents]
+    return [_document(parts, ANSWER_EMBED_EXCLUDED, ANSWER_LLM_EXCLUDED), *documents]
 
 
 def input_text(value: Any) -> str:
