@@ -40,7 +40,7 @@ def as_parallel_error(exc: ValidationError) -> ParallelError:
 class ClientSettings(BaseModel):
     """How to reach the API. Mixed into the retriever, the tools, the toolkit and the runnable."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     api_key: SecretStr | None = Field(
         default_factory=secret_from_env("PARALLEL_API_KEY", default=None),

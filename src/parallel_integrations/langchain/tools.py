@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from langchain_core.tools.base import FILTERED_ARGS
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.v1 import ValidationError as ValidationErrorV1  # what BaseTool's signature names (already imported)
 
 from parallel_integrations import ParallelError, SearchResponse, TaskRun, TaskRunResult, TaskRunTimeoutError
@@ -141,6 +141,8 @@ def _field_names(schema: type[BaseModel]) -> tuple[str, ...]:
 class ParallelSearchInput(BaseModel):
     """What a model gives ``parallel_search``."""
 
+    model_config = ConfigDict(defer_build=True)
+
     objective: str = Field(
         description=(
             "What you need to find out, as a natural-language goal: the question to answer or the facts needed, "
@@ -215,6 +217,8 @@ class ParallelSearchTool(SearchSettings, _ParallelTool):
 class ParallelTaskInput(BaseModel):
     """What a model gives ``parallel_task`` and ``parallel_task_start``."""
 
+    model_config = ConfigDict(defer_build=True)
+
     input: str = Field(
         description=(
             "The research task, in natural language: what to find out, about whom or what, with the context a "
@@ -225,6 +229,8 @@ class ParallelTaskInput(BaseModel):
 
 class ParallelTaskResultInput(BaseModel):
     """What a model gives ``parallel_task_result``."""
+
+    model_config = ConfigDict(defer_build=True)
 
     run_id: str = Field(description="The run id that parallel_task_start returned (it starts with 'trun_').")
 
