@@ -10,9 +10,14 @@ Run: ``.venv/bin/python bench/bench_langchain.py [--calls N] [--warmup W] [--rou
    the async twins. Printed: median, p90, CPU per call, and each median as a ratio of the bare client's; then what
    LangChain's ``BaseTool.invoke`` and ``BaseRetriever.invoke`` cost on their own (a tool and a retriever that do
    nothing), which is the part of the overhead this package does not control.
-2. **Import** (target: within 10%). Fresh processes, cases taking turns, medians: ``import
-   parallel_integrations.langchain`` next to ``import parallel_integrations`` plus the langchain_core modules the
-   adapter builds on (the floor any adapter pays), and next to the interpreter alone.
+2. **Import** (target: within 10%; with ``--compare``, at most 0.7x ``import langchain_parallel``). Fresh
+   processes, cases taking turns, medians: every public name of ``parallel_integrations.langchain`` (``from ... import
+   *``: the names load on first use, so a bare ``import parallel_integrations.langchain`` builds no class) next to
+   ``import parallel_integrations`` plus the langchain_core modules the adapter builds on (the floor any adapter
+   pays), next to the interpreter alone, and what the search tool alone costs, imported and built (its two clients
+   included). They run in the virtualenv of a LangChain user (``_venvs.py``: what ``parallel-integrations[langchain]``
+   installs, at this project's versions, the package from src/) when it is made (``--compare`` makes it), else in
+   the project's own, which the output says; the package's bytecode is compiled first, as an installed wheel's is.
 3. **Batch requests**: ``ParallelTaskRunnable.batch`` of N inputs (default 1,000) against the emulator, requests
    counted by route from its request log (the suite asserts the count; here it is shown with the wall time).
 
@@ -27,9 +32,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,7 +48,7 @@ from typing import Any
 
 from _server import BenchServer
 from _timing import median_us
-from _venvs import ALTERNATIVES, cache_folder, ensure_python
+from _venvs import ALTERNATIVES, cache_folder, ensure_python, ready_python
 from bench_client import API_KEY, OBJECTIVE, Figures, print_table, run_async, run_sync
 
 from parallel_integrations import AsyncParallelClient, ParallelClient
@@ -56,8 +63,12 @@ LANGCHAIN_FLOOR = (
 IMPORT_CASES = {
     "a. python -c pass": "pass",
     "b. parallel_integrations + the langchain_core modules used": LANGCHAIN_FLOOR,
-    "c. import parallel_integrations.langchain": "import parallel_integrations.langchain",
+    "c. every public name of parallel_integrations.langchain": "from parallel_integrations.langchain import *",
+    "d. the search tool alone, imported and built": (
+        "from parallel_integrations.langchain import ParallelSearchTool; ParallelSearchTool(api_key='k')"
+    ),
 }
+OTHER_IMPORT = ("x. import langchain_parallel (its own virtualenv)", "import langchain_parallel")
 
 
 def _as_results(value: Any) -> dict[str, Any]:
@@ -173,32 +184,76 @@ def per_call(calls: int, warmup: int, rounds: int) -> None:
 
 
 def _environment() -> dict[str, str]:
-    skip = ("PARALLEL_", "PYTHONPROFILEIMPORTTIME", "PYTHONSTARTUP")
+    skip = ("PARALLEL_", "PYTHONPROFILEIMPORTTIME", "PYTHONSTARTUP", "PYTHONPATH")
     return {k: v for k, v in os.environ.items() if not k.startswith(skip)}
 
 
-def imports(runs: int) -> None:
+def import_python(make: bool) -> tuple[str, dict[str, str], str]:
+    """Where the import cases run: the LangChain user's virtualenv (made now if ``make``), else this one."""
     env = _environment()
-    samples: dict[str, list[float]] = {name: [] for name in IMPORT_CASES}
+    python = ensure_python("ours-langchain")[0] if make else ready_python("ours-langchain")
+    if python is None:
+        where = "the project's virtualenv (with the cli extra's click, rich and pygments, which import httpx loads)"
+        return sys.executable, env, where
+    where = "a LangChain user's virtualenv (parallel-integrations[langchain] at this project's versions; src/)"
+    return str(python), {**env, "PYTHONPATH": str(HERE.parent / "src")}, where
+
+
+def compile_package() -> None:
+    """Write the package's bytecode, as installing a wheel does (PYTHONDONTWRITEBYTECODE may be set here)."""
+    compileall.compile_dir(HERE.parent / "src" / "parallel_integrations", quiet=1)
+
+
+def imports(runs: int, compare: bool) -> None:
+    python, env, where = import_python(make=compare)
+    compile_package()
+    cases = {name: (python, env, code) for name, code in IMPORT_CASES.items()}
+    if compare:
+        cases[OTHER_IMPORT[0]] = (str(other_python()), _environment(), OTHER_IMPORT[1])
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
     for turn in range(runs + 1):  # the first turn warms the caches and is dropped
-        for name, code in IMPORT_CASES.items():
+        for name, (interpreter, environment, code) in cases.items():
+            used = _children_cpu()
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], env=env, check=True)
+            subprocess.run([interpreter, "-c", code], env=environment, check=True)
             if turn:
                 samples[name].append((time.perf_counter() - start) * 1000)
-    print(f"\n2. import, fresh process, {runs} runs per case (median, min, max in ms)")
+                cpu[name].append((_children_cpu() - used) * 1000)
+    print(f"\n2. import, fresh process, {runs} runs per case (wall: median, min, max; CPU: median; in ms)")
+    print(f"  in {where}")
     for name, values in samples.items():
-        print(f"  {name:<58} {statistics.median(values):>7.1f} {min(values):>7.1f} {max(values):>7.1f}")
-    names = list(IMPORT_CASES)
-    floor, ours, bare = (samples[n] for n in (names[1], names[2], names[0]))
+        print(
+            f"  {name:<58} {statistics.median(values):>7.1f} {min(values):>7.1f} {max(values):>7.1f}"
+            f"   CPU {statistics.median(cpu[name]):>7.1f}"
+        )
+    _import_verdicts(samples, "wall", compare)
+    _import_verdicts(cpu, "CPU", compare)
+
+
+def _children_cpu() -> float:
+    # user + system seconds of the finished child processes: on a shared machine, less moved by the load than wall
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _import_verdicts(samples: dict[str, list[float]], kind: str, compare: bool) -> None:
+    bare, floor, ours, tool = (samples[n] for n in IMPORT_CASES)
     over = statistics.median(o - f for o, f in zip(ours, floor, strict=True))
     over_ratio = statistics.median(ours) / statistics.median(floor)
     print(
-        f"  c - b (the adapter's own modules), median of per-turn differences: {over:+.1f} ms; "
+        f"  {kind}: c - b (the adapter's own modules), median of per-turn differences: {over:+.1f} ms; "
         f"c / b = {over_ratio:.3f} ({'within' if over_ratio <= 1.10 else 'OVER'} 1.10)"
     )
     whole = statistics.median(ours) - statistics.median(bare)
-    print(f"  c - a (everything the import costs a program): {whole:+.1f} ms")
+    alone = statistics.median(t - f for t, f in zip(tool, floor, strict=True))
+    print(
+        f"  {kind}: c - a (everything the import costs a program): {whole:+.1f} ms; d - b (the search tool's modules"
+        f" and its first construction, clients included): {alone:+.1f} ms"
+    )
+    if compare:
+        ratio = statistics.median(ours) / statistics.median(samples[OTHER_IMPORT[0]])
+        print(f"  {kind}: c / x = {ratio:.3f} ({'within' if ratio <= 0.70 else 'OVER'} 0.70)")
 
 
 def batch_requests(size: int) -> None:
@@ -313,7 +368,7 @@ def main() -> None:
     if "calls" not in skip:
         per_call(args.calls, args.warmup, args.rounds)
     if "import" not in skip:
-        imports(args.import_runs)
+        imports(args.import_runs, args.compare)
     if "batch" not in skip:
         batch_requests(args.batch_size)
     if args.compare:
