@@ -22,6 +22,11 @@ ALTERNATIVES = {
     # virtualenv (about 110 distributions, .pth hooks of coverage and of the editable install) the same code, ours or
     # the SDK's, started about 100 ms slower on this machine.
     "ours-core": "",
+    # What ``pip install "parallel-integrations[langchain]"`` brings, pinned at the versions of the project's
+    # virtualenv, the package itself from src/ (PYTHONPATH). The project's virtualenv also holds the cli extra's
+    # click, rich and pygments, which ``import httpx`` loads when they are installed (about 37 ms here): a
+    # LangChain user's environment does not have them, nor does langchain-parallel's.
+    "ours-langchain": "",
     "sdk": "parallel-web==1.3.7",
     "langchain-parallel": "langchain-parallel==0.5.0",
     "llama-index-parallel": "llama-index-tools-parallel-web-systems==0.3.0",
@@ -30,6 +35,7 @@ ALTERNATIVES = {
 DISTRIBUTIONS = {
     "ours": ("parallel-integrations", "httpx", "pydantic", "langchain-core", "llama-index-core"),
     "ours-core": ("httpx", "pydantic", "sniffio"),
+    "ours-langchain": ("langchain-core", "langsmith", "httpx", "pydantic"),
     "sdk": ("parallel-web", "httpx", "pydantic"),
     "langchain-parallel": ("langchain-parallel", "parallel-web", "langchain-core", "httpx", "pydantic"),
     "llama-index-parallel": (
@@ -42,13 +48,44 @@ DISTRIBUTIONS = {
 }
 
 
+# The alternatives that run this package from src/ (on PYTHONPATH) rather than an installed copy.
+FROM_SOURCE = ("ours-core", "ours-langchain")
+
+
 def requirement(name: str) -> str:
-    """What alternative ``name`` installs (for ``ours-core``: httpx, pydantic and sniffio pinned as here)."""
-    if name != "ours-core":
-        return ALTERNATIVES[name]
+    """What alternative ``name`` installs (for ``ours-core``: httpx, pydantic and sniffio pinned as here; for
+    ``ours-langchain``: every distribution ``parallel-integrations[langchain]`` depends on, pinned as here)."""
     from importlib import metadata
 
-    return " ".join(f"{dist}=={metadata.version(dist)}" for dist in DISTRIBUTIONS["ours-core"])
+    if name == "ours-core":
+        return " ".join(f"{dist}=={metadata.version(dist)}" for dist in DISTRIBUTIONS["ours-core"])
+    if name == "ours-langchain":
+        return " ".join(
+            f"{dist}=={version}" for dist, version in sorted(dependencies("parallel-integrations", "langchain").items())
+        )
+    return ALTERNATIVES[name]
+
+
+def dependencies(distribution: str, extra: str = "") -> dict[str, str]:
+    """Every distribution ``distribution[extra]`` needs, directly or not, with its version installed here."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found: dict[str, str] = {}
+    pending = [(distribution, {extra} if extra else set())]
+    while pending:
+        name, extras = pending.pop()
+        for line in metadata.requires(name) or []:
+            needed = Requirement(line)
+            if needed.marker and not any(needed.marker.evaluate({"extra": e}) for e in extras | {""}):
+                continue
+            key = canonicalize_name(needed.name)
+            if key not in found:
+                found[key] = metadata.version(needed.name)
+                pending.append((needed.name, set(needed.extras)))
+    return found
 
 
 def cache_folder() -> Path:

@@ -30,6 +30,7 @@ Figures only: the targets are judged on the page, and nothing here fails because
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -196,8 +197,10 @@ STARTUP_CASES: dict[str, tuple[str, str]] = {
         "import parallel_integrations; parallel_integrations.ParallelClient('k', base_url='https://api.parallel.ai')",
     ),
     "sdk": ("sdk", "from parallel import Parallel; Parallel(api_key='k')"),
-    "langchain-floor": ("ours", ""),  # filled from bench_langchain.LANGCHAIN_FLOOR
-    "langchain-ours": ("ours", "import parallel_integrations.langchain"),
+    # The LangChain pair runs in a LangChain user's environment (falling back to "ours" when it is not made); every
+    # public name, as the adapter's names load on first use.
+    "langchain-floor": ("ours-langchain", ""),  # filled from bench_langchain.LANGCHAIN_FLOOR
+    "langchain-ours": ("ours-langchain", "from parallel_integrations.langchain import *"),
     "langchain-parallel": ("langchain-parallel", "import langchain_parallel"),
     "llama-index-floor": ("ours", ""),  # filled from bench_llama_index.ADAPTER_IMPORTS
     "llama-index-ours": ("ours", "import parallel_integrations.llama_index"),
@@ -219,11 +222,11 @@ def _startup_code(available: dict[str, Path | str]) -> dict[str, tuple[str, str]
         "llama_index.core.tools.tool_spec.base"
     )
     cases = dict(STARTUP_CASES)
-    for key in ("floor", "ours"):
-        if cases[key][0] not in available:
-            cases[key] = ("ours", cases[key][1])
-    cases["langchain-floor"] = ("ours", langchain)
+    cases["langchain-floor"] = ("ours-langchain", langchain)
     cases["llama-index-floor"] = ("ours", llama)
+    for key, (where, code) in cases.items():
+        if where in _venvs.FROM_SOURCE and where not in available:
+            cases[key] = ("ours", code)
     return cases
 
 
@@ -234,7 +237,9 @@ def measure_startup(plan: Plan, pythons: dict[str, Path | str]) -> dict[str, Any
     samples: dict[str, list[float]] = {key: [] for key in cases}
     errors: dict[str, str] = {}
     env = _environment()
-    core_env = {**env, "PYTHONPATH": str(ROOT / "src")}
+    source_env = {**env, "PYTHONPATH": str(ROOT / "src")}
+    # Installed distributions come with their bytecode; give the package its own (PYTHONDONTWRITEBYTECODE may be set).
+    compileall.compile_dir(ROOT / "src" / "parallel_integrations", quiet=1)
     turns = plan.startup_runs + 1 if plan.startup_runs > 1 else 1
     for turn in range(turns):
         together = turns == 1
@@ -243,7 +248,7 @@ def measure_startup(plan: Plan, pythons: dict[str, Path | str]) -> dict[str, Any
             if key in errors:
                 continue
             command = [str(pythons[where]), "-c", code]
-            started[key] = (time.perf_counter(), _spawn(command, core_env if where == "ours-core" else env))
+            started[key] = (time.perf_counter(), _spawn(command, source_env if where in _venvs.FROM_SOURCE else env))
             if not together:
                 _finish(key, *started.pop(key), samples if turn else None, errors)
         for key, (start, process) in started.items():
@@ -444,7 +449,7 @@ def environments(smoke: bool, use_alternatives: bool) -> tuple[dict[str, Path | 
         note["requirement"] = (
             "this repository, editable, with every extra" if name == "ours" else _venvs.requirement(name)
         )
-        if name == "ours-core":
+        if name in _venvs.FROM_SOURCE:
             note["requirement"] += " (the package from src/ on PYTHONPATH)"
     return pythons, notes
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import parallel_integrations.langchain as adapter
 
 PACKAGE = Path(adapter.__file__).parent
@@ -83,3 +85,42 @@ def test_all_is_the_public_surface() -> None:
     assert set(adapter.__all__) <= public
     for name in adapter.__all__:
         assert getattr(adapter, name).__doc__, f"{name} has no docstring"
+
+
+def _run(code: str) -> str:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
+ADAPTER_MODULES = "[m for m in sorted(sys.modules) if m.startswith('parallel_integrations.langchain.')]"
+
+
+def test_importing_the_subpackage_builds_no_adapter_class() -> None:
+    assert _run(f"import sys, parallel_integrations.langchain; print({ADAPTER_MODULES})") == "[]"
+
+
+def test_a_name_loads_only_its_own_modules() -> None:
+    code = f"import sys\nfrom parallel_integrations.langchain import ParallelSearchTool\nprint({ADAPTER_MODULES})"
+    loaded = _run(code)
+    assert "parallel_integrations.langchain.tools" in loaded
+    for module in ("retrievers", "runnables", "toolkits", "_convert"):
+        assert f"parallel_integrations.langchain.{module}'" not in loaded
+
+
+def test_every_public_name_resolves_to_its_module_object() -> None:
+    from parallel_integrations.langchain import retrievers, runnables, toolkits, tools
+
+    names: dict[str, object] = {}
+    exec("from parallel_integrations.langchain import *", names)
+    assert set(adapter.__all__) <= set(names)
+    assert names["ParallelSearchTool"] is tools.ParallelSearchTool
+    assert names["ParallelSearchRetriever"] is retrievers.ParallelSearchRetriever
+    assert names["ParallelTaskRunnable"] is runnables.ParallelTaskRunnable
+    assert names["ParallelToolkit"] is toolkits.ParallelToolkit
+    assert set(adapter.__all__) <= set(dir(adapter))
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="ParallelNothing"):
+        adapter.ParallelNothing  # noqa: B018
+    with pytest.raises(ImportError):
+        exec("from parallel_integrations.langchain import ParallelNothing", {})

@@ -40,7 +40,7 @@ def as_parallel_error(exc: ValidationError) -> ParallelError:
 class ClientSettings(BaseModel):
     """How to reach the API. Mixed into the retriever, the tools, the toolkit and the runnable."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     api_key: SecretStr | None = Field(
         default_factory=secret_from_env("PARALLEL_API_KEY", default=None),
@@ -92,12 +92,19 @@ class ClientSettings(BaseModel):
 
     def sync_client(self) -> ParallelClient:
         """The client for sync calls."""
-        if self._sync is None:
+        client: ParallelClient | None = self._private("_sync")
+        if client is None:
             raise ParallelValidationError(
                 "client", "only async_client= was given: use the async methods (ainvoke, abatch), or pass client= too"
             )
-        return self._sync
+        return client
 
     def async_client_or_none(self) -> AsyncParallelClient | None:
         """The client for async calls; ``None`` when only a sync ``client=`` was given (then run it in a thread)."""
-        return self._async
+        client: AsyncParallelClient | None = self._private("_async")
+        return client
+
+    def _private(self, name: str) -> Any:
+        # Read on every call: ``self._sync`` reaches pydantic's private attributes through __getattr__, after a
+        # failed look-up along the whole class hierarchy (about 2 µs on a tool); they live in this dict.
+        return (self.__pydantic_private__ or {}).get(name)

@@ -39,6 +39,7 @@ def is_model_class(output: Any) -> bool:
     """Whether ``output`` is a pydantic class (then answers are parsed into instances)."""
     return isinstance(output, type) and issubclass(output, BaseModel)
 
+
 START_EVENT = "parallel_task_start"
 END_EVENT = "parallel_task_end"
 

@@ -10,13 +10,16 @@ and the typed response as the artifact. API errors reach the model as a readable
 
 # No ``from __future__ import annotations`` here: BaseTool.run reads the type hints of ``_run`` on every call, and
 # string annotations would be compiled each time (about 200 µs a call).
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, Literal
+import inspect
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from functools import cache
+from types import FunctionType, TracebackType
+from typing import Any, ClassVar, Literal, NamedTuple
 
-from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
-from pydantic import BaseModel, Field, ValidationError
+from langchain_core.tools.base import FILTERED_ARGS
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.v1 import ValidationError as ValidationErrorV1  # what BaseTool's signature names (already imported)
 
 from parallel_integrations import ParallelError, SearchResponse, TaskRun, TaskRunResult, TaskRunTimeoutError
@@ -44,13 +47,24 @@ def tool_error(exc: ParallelError) -> ToolException:
     return ToolException(f"Parallel API error ({type(exc).__name__}): {exc}")
 
 
-@contextmanager
-def errors_for_the_model() -> Iterator[None]:
+class _ErrorsForTheModel:
+    # A plain class, not @contextmanager: it is entered on every tool call, and a generator costs more.
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if isinstance(exc, ParallelError):
+            raise tool_error(exc) from exc
+
+
+_ERRORS_FOR_THE_MODEL = _ErrorsForTheModel()
+
+
+def errors_for_the_model() -> AbstractContextManager[None]:
     """Turn the package's errors into ``ToolException``, which ``handle_tool_error`` shows the model."""
-    try:
-        yield
-    except ParallelError as exc:
-        raise tool_error(exc) from exc
+    return _ERRORS_FOR_THE_MODEL
 
 
 def explain_invalid_arguments(exc: ValidationError | ValidationErrorV1) -> str:
@@ -62,7 +76,17 @@ def explain_invalid_arguments(exc: ValidationError | ValidationErrorV1) -> str:
 
 
 class _ParallelTool(BaseTool):
-    """What every Parallel tool shares: text and artifact, readable errors, a text budget."""
+    """What every Parallel tool shares: text and artifact, readable errors, a text budget, and argument handling
+    that does once per class what ``BaseTool`` does on every call.
+
+    ``BaseTool.run`` asks two of its methods for the arguments: ``_filter_injected_args`` (what the callbacks are
+    shown) and ``_to_args_and_kwargs`` (what ``_run`` receives). For any schema they walk its annotations looking
+    for injected arguments, twice a call, then validate, dump and rebuild the arguments: about a third of what
+    LangChain spends on a call. The schemas of this module (``own_schema``) have no injected arguments and no
+    aliases, so the same answers come from one validation. Any other ``args_schema`` (a subclass's) takes
+    LangChain's own path. ``tests/langchain/test_tool_arguments.py`` checks both answers against ``BaseTool``'s
+    for the langchain-core versions it names.
+    """
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
@@ -73,9 +97,51 @@ class _ParallelTool(BaseTool):
         default=DEFAULT_CHAR_BUDGET, ge=200, strict=True, description="Length of the text the model reads."
     )
 
+    own_schema: ClassVar[type[BaseModel] | None] = None
+    """The argument schema this class defines (the fast path applies while ``args_schema`` is still it)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # BaseTool.run calls inspect.signature on _run (or _arun) on every call, to look for run_manager. A
+        # function's __signature__, when set, is what inspect returns: compute it once, here.
+        for name in ("_run", "_arun"):
+            method = cls.__dict__.get(name)
+            if isinstance(method, FunctionType) and "__signature__" not in method.__dict__:
+                method.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
+
+    def _filter_injected_args(self, tool_input: dict[str, Any]) -> dict[str, Any]:
+        if self.args_schema is not self.own_schema or self.own_schema is None:
+            return super()._filter_injected_args(tool_input)
+        hidden = self._injected_args_keys
+        return {key: value for key, value in tool_input.items() if key not in _LANGCHAIN_ARGS and key not in hidden}
+
+    def _to_args_and_kwargs(
+        self, tool_input: str | dict[str, Any], tool_call_id: str | None
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        schema = self.own_schema
+        if self.args_schema is not schema or schema is None or self._injected_args_keys:
+            return super()._to_args_and_kwargs(tool_input, tool_call_id)
+        names = _field_names(schema)
+        if isinstance(tool_input, str):
+            # As BaseTool does: a bare string is checked as the first argument and passed positionally.
+            schema.model_validate({names[0]: tool_input})
+            return (tool_input,), {}
+        arguments = schema.model_validate(tool_input)
+        return (), {name: getattr(arguments, name) for name in names}
+
+
+_LANGCHAIN_ARGS = frozenset(FILTERED_ARGS)
+
+
+@cache
+def _field_names(schema: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(schema.model_fields)
+
 
 class ParallelSearchInput(BaseModel):
     """What a model gives ``parallel_search``."""
+
+    model_config = ConfigDict(defer_build=True)
 
     objective: str = Field(
         description=(
@@ -91,6 +157,13 @@ class ParallelSearchInput(BaseModel):
             "the objective, e.g. ['python decorators', 'functools.wraps']. Leave out to search by the objective."
         ),
     )
+
+
+class _SearchAnswer(NamedTuple):
+    # A class rather than tuple[str, SearchResponse]: BaseTool evaluates the annotations of _run on every call,
+    # and a plain class costs less to evaluate than a parametrised tuple.
+    text: str
+    response: SearchResponse
 
 
 class ParallelSearchTool(SearchSettings, _ParallelTool):
@@ -116,27 +189,26 @@ class ParallelSearchTool(SearchSettings, _ParallelTool):
         "queries. Returns numbered sources, each with its title, URL and relevant excerpts: cite the URLs you use."
     )
     args_schema: ArgsSchema | None = ParallelSearchInput
+    own_schema: ClassVar[type[BaseModel] | None] = ParallelSearchInput
     max_results: int = Field(default=5, ge=1, le=40, strict=True, description="Results per search (1 to 40).")
 
     def _run(
         self,
         objective: str,
         search_queries: list[str] | None = None,
-        run_manager: CallbackManagerForToolRun | None = None,
-    ) -> tuple[str, SearchResponse]:
+    ) -> _SearchAnswer:
         with errors_for_the_model():
             response = self._search(objective, search_queries, self.max_results)
-        return render_search(response, max_chars=self.max_chars), response
+        return _SearchAnswer(render_search(response, max_chars=self.max_chars), response)
 
     async def _arun(
         self,
         objective: str,
         search_queries: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForToolRun | None = None,
-    ) -> tuple[str, SearchResponse]:
+    ) -> _SearchAnswer:
         with errors_for_the_model():
             response = await self._asearch(objective, search_queries, self.max_results)
-        return render_search(response, max_chars=self.max_chars), response
+        return _SearchAnswer(render_search(response, max_chars=self.max_chars), response)
 
 
 # --- task runs ----------------------------------------------------------------------------------------------------
@@ -144,6 +216,8 @@ class ParallelSearchTool(SearchSettings, _ParallelTool):
 
 class ParallelTaskInput(BaseModel):
     """What a model gives ``parallel_task`` and ``parallel_task_start``."""
+
+    model_config = ConfigDict(defer_build=True)
 
     input: str = Field(
         description=(
@@ -155,6 +229,8 @@ class ParallelTaskInput(BaseModel):
 
 class ParallelTaskResultInput(BaseModel):
     """What a model gives ``parallel_task_result``."""
+
+    model_config = ConfigDict(defer_build=True)
 
     run_id: str = Field(description="The run id that parallel_task_start returned (it starts with 'trun_').")
 
@@ -188,14 +264,13 @@ class ParallelTaskTool(_TaskTool):
         "in `input`. Slower than a search (seconds to minutes) but answers from many sources; cite the URLs."
     )
     args_schema: ArgsSchema | None = ParallelTaskInput
+    own_schema: ClassVar[type[BaseModel] | None] = ParallelTaskInput
 
-    def _run(self, input: str, run_manager: CallbackManagerForToolRun | None = None) -> tuple[str, TaskRunResult]:
+    def _run(self, input: str) -> tuple[str, TaskRunResult]:
         with errors_for_the_model():
             return self._answer(self._run_task(input))
 
-    async def _arun(
-        self, input: str, run_manager: AsyncCallbackManagerForToolRun | None = None
-    ) -> tuple[str, TaskRunResult]:
+    async def _arun(self, input: str) -> tuple[str, TaskRunResult]:
         with errors_for_the_model():
             return self._answer(await self._arun_task(input))
 
@@ -211,13 +286,14 @@ class ParallelTaskStartTool(_TaskTool):
         "then call parallel_task_result with that run id to get the answer with citations."
     )
     args_schema: ArgsSchema | None = ParallelTaskInput
+    own_schema: ClassVar[type[BaseModel] | None] = ParallelTaskInput
 
-    def _run(self, input: str, run_manager: CallbackManagerForToolRun | None = None) -> tuple[str, TaskRun]:
+    def _run(self, input: str) -> tuple[str, TaskRun]:
         with errors_for_the_model():
             run = self._start(input)
         return _started(run), run
 
-    async def _arun(self, input: str, run_manager: AsyncCallbackManagerForToolRun | None = None) -> tuple[str, TaskRun]:
+    async def _arun(self, input: str) -> tuple[str, TaskRun]:
         with errors_for_the_model():
             run = await self._astart(input)
         return _started(run), run
@@ -251,22 +327,19 @@ class ParallelTaskResultTool(_TaskTool):
         "going it says so: call again later."
     )
     args_schema: ArgsSchema | None = ParallelTaskResultInput
+    own_schema: ClassVar[type[BaseModel] | None] = ParallelTaskResultInput
     wait: float = Field(
         default=5.0, ge=1, strict=True, description="Seconds to wait for a running run before saying so."
     )
 
-    def _run(
-        self, run_id: str, run_manager: CallbackManagerForToolRun | None = None
-    ) -> tuple[str, TaskRunResult | dict[str, Any]]:
+    def _run(self, run_id: str) -> tuple[str, TaskRunResult | dict[str, Any]]:
         with errors_for_the_model():
             try:
                 return self._answer(self._finish(run_id, self.wait))
             except TaskRunTimeoutError as exc:
                 return _still_running(exc)
 
-    async def _arun(
-        self, run_id: str, run_manager: AsyncCallbackManagerForToolRun | None = None
-    ) -> tuple[str, TaskRunResult | dict[str, Any]]:
+    async def _arun(self, run_id: str) -> tuple[str, TaskRunResult | dict[str, Any]]:
         with errors_for_the_model():
             try:
                 return self._answer(await self._afinish(run_id, self.wait))
