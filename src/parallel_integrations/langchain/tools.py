@@ -17,6 +17,7 @@ from functools import cache
 from types import FunctionType, TracebackType
 from typing import Any, ClassVar, Literal, NamedTuple
 
+import langchain_core
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from langchain_core.tools.base import FILTERED_ARGS
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -75,6 +76,12 @@ def explain_invalid_arguments(exc: ValidationError | ValidationErrorV1) -> str:
     return f"Invalid arguments ({problems}). Fix them and call the tool again."
 
 
+VERIFIED_LANGCHAIN_CORE = frozenset({(1, 8)})
+"""The langchain-core releases (major, minor) whose ``BaseTool.run`` was checked to call the two argument methods
+:class:`_ParallelTool` answers itself; under any other, LangChain's own methods run."""
+FAST_ARGUMENTS = tuple(int(part) for part in langchain_core.__version__.split(".")[:2]) in VERIFIED_LANGCHAIN_CORE
+
+
 class _ParallelTool(BaseTool):
     """What every Parallel tool shares: text and artifact, readable errors, a text budget, and argument handling
     that does once per class what ``BaseTool`` does on every call.
@@ -84,8 +91,9 @@ class _ParallelTool(BaseTool):
     for injected arguments, twice a call, then validate, dump and rebuild the arguments: about a third of what
     LangChain spends on a call. The schemas of this module (``own_schema``) have no injected arguments and no
     aliases, so the same answers come from one validation. Any other ``args_schema`` (a subclass's) takes
-    LangChain's own path. ``tests/langchain/test_tool_arguments.py`` checks both answers against ``BaseTool``'s
-    for the langchain-core versions it names.
+    LangChain's own path, and so does every call under a langchain-core release outside
+    ``VERIFIED_LANGCHAIN_CORE`` (these are private methods: another release may call them differently).
+    ``tests/langchain/test_tool_arguments.py`` checks both answers against ``BaseTool``'s.
     """
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
@@ -110,7 +118,7 @@ class _ParallelTool(BaseTool):
                 method.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
 
     def _filter_injected_args(self, tool_input: dict[str, Any]) -> dict[str, Any]:
-        if self.args_schema is not self.own_schema or self.own_schema is None:
+        if not FAST_ARGUMENTS or self.args_schema is not self.own_schema or self.own_schema is None:
             return super()._filter_injected_args(tool_input)
         hidden = self._injected_args_keys
         return {key: value for key, value in tool_input.items() if key not in _LANGCHAIN_ARGS and key not in hidden}
@@ -119,7 +127,7 @@ class _ParallelTool(BaseTool):
         self, tool_input: str | dict[str, Any], tool_call_id: str | None
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         schema = self.own_schema
-        if self.args_schema is not schema or schema is None or self._injected_args_keys:
+        if not FAST_ARGUMENTS or self.args_schema is not schema or schema is None or self._injected_args_keys:
             return super()._to_args_and_kwargs(tool_input, tool_call_id)
         names = _field_names(schema)
         if isinstance(tool_input, str):
