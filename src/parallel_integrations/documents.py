@@ -217,20 +217,26 @@ def _fit(headers: list[str], bodies: list[str], max_chars: int, *, noun: str) ->
         room = max_chars - fixed - kept  # one newline between a header and its body
         if room >= 0 or kept == 1:
             share = max(room, 0) // kept
-            blocks = list(_blocks(headers[:kept], bodies[:kept], share))
-            return _cut("\n\n".join(blocks) + note, max_chars)
+            # One join of every piece: the text can be tens of kilobytes, and each concatenation would copy it.
+            pieces: list[str] = []
+            for header, body in _blocks(headers[:kept], bodies[:kept], share):
+                pieces += ("\n\n", header, "\n", body) if body else ("\n\n", header)
+            pieces[0] = ""
+            pieces.append(note)
+            return _cut("".join(pieces), max_chars)
         kept -= 1
     return _left_out_note(len(headers), noun).strip()
 
 
-def _blocks(headers: list[str], bodies: list[str], share: int) -> Iterator[str]:
+def _blocks(headers: list[str], bodies: list[str], share: int) -> Iterator[tuple[str, str]]:
+    """Each header with its body cut to its share of the room (empty when nothing of it fits)."""
     # Unused room from short bodies goes to the longer ones that follow.
     spare = 0
     for header, body in zip(headers, bodies, strict=True):
         room = share + spare
         text = _cut(body, room) if body else ""
         spare = room - len(text)
-        yield f"{header}\n{text}" if text else header
+        yield header, text
 
 
 def _left_out_note(count: int, noun: str) -> str:
