@@ -46,6 +46,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from _floors import LANGCHAIN_MODULES, floor
 from _server import BenchServer
 from _timing import median_us
 from _venvs import ALTERNATIVES, cache_folder, ensure_python, ready_python
@@ -55,11 +56,7 @@ from parallel_integrations import AsyncParallelClient, ParallelClient
 
 HERE = Path(__file__).resolve().parent
 
-LANGCHAIN_FLOOR = (
-    "import parallel_integrations, langchain_core.callbacks, langchain_core.documents, langchain_core.retrievers, "
-    "langchain_core.tools, langchain_core.runnables, langchain_core.runnables.config, langchain_core.prompt_values, "
-    "langchain_core.utils, langchain_core.messages"
-)
+LANGCHAIN_FLOOR = floor(LANGCHAIN_MODULES)
 IMPORT_CASES = {
     "a. python -c pass": "pass",
     "b. parallel_integrations + the langchain_core modules used": LANGCHAIN_FLOOR,

@@ -45,6 +45,7 @@ from typing import Any
 
 import _venvs
 from _cases import ENVIRONMENT
+from _floors import LANGCHAIN_MODULES, LLAMA_INDEX_MODULES, floor
 from _page import write_page
 from _server import BenchServer
 
@@ -199,10 +200,10 @@ STARTUP_CASES: dict[str, tuple[str, str]] = {
     "sdk": ("sdk", "from parallel import Parallel; Parallel(api_key='k')"),
     # The LangChain pair runs in a LangChain user's environment (falling back to "ours" when it is not made); every
     # public name, as the adapter's names load on first use.
-    "langchain-floor": ("ours-langchain", ""),  # filled from bench_langchain.LANGCHAIN_FLOOR
+    "langchain-floor": ("ours-langchain", ""),  # filled from _floors
     "langchain-ours": ("ours-langchain", "from parallel_integrations.langchain import *"),
     "langchain-parallel": ("langchain-parallel", "import langchain_parallel"),
-    "llama-index-floor": ("ours", ""),  # filled from bench_llama_index.ADAPTER_IMPORTS
+    "llama-index-floor": ("ours", ""),  # filled from _floors
     "llama-index-ours": ("ours", "import parallel_integrations.llama_index"),
     "llama-index-parallel": ("llama-index-parallel", "import llama_index.tools.parallel_web_systems"),
 }
@@ -210,20 +211,9 @@ STARTUP_CASES: dict[str, tuple[str, str]] = {
 
 def _startup_code(available: dict[str, Path | str]) -> dict[str, tuple[str, str]]:
     # The floors are the ones the adapters' own benchmarks define: the package plus the framework modules it imports.
-    langchain = (
-        "import parallel_integrations, langchain_core.callbacks, langchain_core.documents, langchain_core.retrievers, "
-        "langchain_core.tools, langchain_core.runnables, langchain_core.runnables.config, "
-        "langchain_core.prompt_values, langchain_core.utils, langchain_core.messages"
-    )
-    llama = (
-        "import parallel_integrations, llama_index.core.base.base_query_engine, llama_index.core.base.base_retriever, "
-        "llama_index.core.base.response.schema, llama_index.core.bridge.pydantic, llama_index.core.callbacks.base, "
-        "llama_index.core.prompts.mixin, llama_index.core.readers.base, llama_index.core.schema, "
-        "llama_index.core.tools.tool_spec.base"
-    )
     cases = dict(STARTUP_CASES)
-    cases["langchain-floor"] = ("ours-langchain", langchain)
-    cases["llama-index-floor"] = ("ours", llama)
+    cases["langchain-floor"] = ("ours-langchain", floor(LANGCHAIN_MODULES))
+    cases["llama-index-floor"] = ("ours", floor(LLAMA_INDEX_MODULES))
     for key, (where, code) in cases.items():
         if where in _venvs.FROM_SOURCE and where not in available:
             cases[key] = ("ours", code)
