@@ -270,19 +270,17 @@ SECTION_TITLES = {
 # Written under a target the run did not meet: what the profile showed. Keyed by a piece of the target's text.
 WHY_NOT_MET: dict[str, str] = {
     "LangChain tool ≤ 1.3x": (
-        "LangChain's `BaseTool.invoke` costs about 95 µs a call on its own: a tool of the same class and argument"
-        " schema whose `_run` returns at once (`bench_langchain.py` prints this floor). Most of it was argument"
-        " introspection repeated on every call (`_filter_injected_args` and `_to_args_and_kwargs` walking the"
-        " schema's annotations, `inspect.signature` and the type hints of `_run`). Since this run the tools do that"
-        " work once per class (their own schemas take one validation, a test compares the outcome with"
-        " `BaseTool`'s for the pinned langchain-core; `_run` keeps its signature), which brings LangChain's part to"
-        " about 50 µs in process, and `bench_langchain.py` no longer times its own check of the tool's text (about"
-        " 60 µs a call). Two runs of `bench_langchain.py` on 2026-11-30 then put the search tool at 1.16x to 1.35x"
-        " (sync) and 1.23x to 1.34x (async), the `ToolCall` form at the top of that range; the code before, on the"
-        " same benchmark, at 1.29x to 1.56x and 1.34x to 1.38x. What remains is LangChain's callback set-up and"
-        " `ToolMessage`, and `render_search` (about 17 µs, 3 copies of the 46 KB text). The task tool pays the same"
-        " floor, plus two custom events (`parallel_task_start`, `parallel_task_end`) dispatched through LangChain's"
-        " callback manager; four full runs on 2026-11-30 (before the change) put it at 1.25x, 1.29x, 1.38x and 1.44x."
+        "LangChain's `BaseTool.invoke` costs about 95 µs a call on its own with a real argument schema: a tool of"
+        " the same class and schema whose `_run` returns at once (`bench_langchain.py` prints this floor). Most of"
+        " it is argument introspection repeated on every call (`_filter_injected_args` and `_to_args_and_kwargs`"
+        " walking the schema's annotations, `inspect.signature` and the type hints of `_run`). The tools do that"
+        " work once per class under the langchain-core releases it was checked against (their own schemas take one"
+        " validation; a test compares the outcome with `BaseTool`'s), which brings LangChain's part to about 50 µs"
+        " in process. What remains is LangChain's callback set-up and `ToolMessage`, and for the search tool"
+        " `render_search` (about 16 µs). The task tool pays the same floor on a task run's two small bodies (under"
+        " 2 KB, where the bare client's call is cheapest), plus two custom events (`parallel_task_start`,"
+        " `parallel_task_end`) dispatched through LangChain's callback manager; the spread of its rounds above shows"
+        " how close to the line it sits."
     ),
     "LlamaIndex tool spec ≤ 1.3x": (
         "The tool spec is the client plus `render_search` (about 17 µs) and no framework call; four full runs on"
