@@ -13,7 +13,6 @@ for it) and hand the demo's client to the adapter, so every step reaches the sam
 from __future__ import annotations
 
 import sys
-import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -107,6 +106,7 @@ def task_step(client: ParallelClient, console: Console, processor: str) -> None:
 def llama_index_step(client: ParallelClient, console: Console, processor: str) -> None:
     """A LlamaIndex query engine: the question as one task run, the answer as the response, its citations as
     source nodes scored by confidence."""
+    from rich.markdown import Markdown
     from rich.text import Text
 
     from parallel_integrations.llama_index import ParallelQueryEngine
@@ -115,14 +115,19 @@ def llama_index_step(client: ParallelClient, console: Console, processor: str) -
     console.print(f"engine = ParallelQueryEngine(processor={processor!r})\nengine.query({QUESTION!r})", markup=False)
     with console.status("Waiting for the task run behind the query ..."):
         response = engine.query(QUESTION)
-    answer = textwrap.shorten(str(response), ANSWER_CHARS, placeholder=" ...")
-    console.print(Text("Answer: ", style="bold") + Text(answer))
+    # Text answers are Markdown (a sources list included): rendered as such, cut at a word, lines kept.
+    answer = str(response).strip()
+    if len(answer) > ANSWER_CHARS:
+        answer = answer[:ANSWER_CHARS].rsplit(" ", 1)[0] + " ..."
+    console.print(Text("Answer:", style="bold"))
+    console.print(Markdown(answer))
     rows = []
     for source in response.source_nodes:
         meta = source.node.metadata
         score = "-" if source.score is None else f"{source.score:.1f}"
         rows.append((score, str(meta.get("title") or ""), str(meta["url"]), f"field {meta['field']}"))
-    console.print(titled_links(console, f"{len(rows)} source nodes: score (confidence), title and URL", rows))
+    nodes = f"{len(rows)} source node{'' if len(rows) == 1 else 's'}"
+    console.print(titled_links(console, f"{nodes}: score (confidence), title and URL", rows))
     run_id = (response.metadata or {}).get("run_id")
     console.print(f"response.metadata['run_id'] = {run_id}", markup=False)
 
