@@ -232,6 +232,27 @@ def _li_retriever(url: str) -> Case:
     return Case(lambda: _results(retriever.retrieve(OBJECTIVE)), run)
 
 
+def _li_retriever_floor(url: str) -> Case:
+    """What any LlamaIndex retriever on this client costs: the search, then LlamaIndex's ``retrieve()`` of nodes the
+    retriever already holds (``_floors.ready_retriever``): the framework's part, with no conversion."""
+    from _floors import ready_retriever
+
+    from parallel_integrations.llama_index import ParallelSearchRetriever
+
+    client, aclient = _ours(url)
+    ready = ready_retriever(ParallelSearchRetriever(client=client, max_results=RESULTS).retrieve(OBJECTIVE))
+
+    def call() -> int:
+        client.search(OBJECTIVE, max_results=RESULTS)
+        return _results(ready.retrieve(OBJECTIVE))
+
+    async def run() -> int:
+        await aclient.search(OBJECTIVE, max_results=RESULTS)
+        return _results(await ready.aretrieve(OBJECTIVE))
+
+    return Case(call, run)
+
+
 def _li_reader(url: str) -> Case:
     from parallel_integrations.llama_index import ParallelSearchReader
 
@@ -390,6 +411,7 @@ BUILDERS: dict[str, tuple[str, Callable[[str], Case]]] = {
     "search/ours-lc-retriever": ("ours", _lc_retriever),
     "search/ours-lc-tool": ("ours", _lc_tool),
     "search/ours-li-retriever": ("ours", _li_retriever),
+    "search/ours-li-retriever-floor": ("ours", _li_retriever_floor),
     "search/ours-li-reader": ("ours", _li_reader),
     "search/ours-li-toolspec": ("ours", _li_spec_search),
     "search/sdk": ("sdk", _sdk_search),

@@ -1,10 +1,19 @@
-"""The import floors of the adapters: ``parallel_integrations`` plus the framework modules each adapter imports.
+"""The floors the adapters are measured against: what any adapter on the same framework would pay.
 
-One definition, read by ``bench_langchain.py``, ``bench_llama_index.py`` and ``run_all.py`` (a test checks the
-LlamaIndex list against the adapter's imports). Stdlib only: ``run_all.py`` loads it in every environment.
+- At import: ``parallel_integrations`` plus the framework modules each adapter imports.
+- Per call: :func:`ready_retriever`, a LlamaIndex retriever that returns nodes it already holds, so that a search
+  followed by its ``retrieve()`` costs what any LlamaIndex retriever on this client costs (LlamaIndex's spans,
+  events and callback manager) with no conversion of its own.
+
+One definition, read by ``bench_langchain.py``, ``bench_llama_index.py``, ``_cases.py`` and ``run_all.py`` (a test
+checks the LlamaIndex list against the adapter's imports). Stdlib only at import: ``run_all.py`` loads it in every
+environment; the framework is imported inside :func:`ready_retriever`.
 """
 
 from __future__ import annotations
+
+import inspect
+from typing import Any
 
 LANGCHAIN_MODULES = (
     "langchain_core.callbacks",
@@ -33,3 +42,29 @@ LLAMA_INDEX_MODULES = (
 def floor(modules: tuple[str, ...]) -> str:
     """The statement a floor case runs."""
     return "import parallel_integrations, " + ", ".join(modules)
+
+
+def ready_retriever(nodes: list[Any]) -> Any:
+    """A LlamaIndex ``BaseRetriever`` whose ``retrieve``/``aretrieve`` answer ``nodes`` at once.
+
+    Its ``_retrieve`` and ``_aretrieve`` keep their signatures as ``ParallelSearchRetriever``'s do (LlamaIndex's
+    span would otherwise compute them on every call), so the floor pays exactly the framework's part of the
+    adapter's call.
+    """
+    from llama_index.core.base.base_retriever import BaseRetriever
+    from llama_index.core.schema import NodeWithScore, QueryBundle
+
+    def stored(method: Any) -> Any:
+        method.__signature__ = inspect.signature(method)
+        return method
+
+    class ReadyNodes(BaseRetriever):
+        @stored
+        def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+            return list(nodes)
+
+        @stored
+        async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+            return list(nodes)
+
+    return ReadyNodes()

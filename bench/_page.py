@@ -22,6 +22,7 @@ LABELS = {
     "ours-lc-tool": "parallel-integrations LangChain tool",
     "ours-lc-runnable": "parallel-integrations LangChain runnable",
     "ours-li-retriever": "parallel-integrations LlamaIndex retriever",
+    "ours-li-retriever-floor": "floor: search, then LlamaIndex `retrieve()` of ready nodes",
     "ours-li-reader": "parallel-integrations LlamaIndex reader",
     "ours-li-toolspec": "parallel-integrations LlamaIndex tool spec",
     "sdk": "official SDK `parallel-web`",
@@ -129,6 +130,8 @@ def call_verdicts(results: dict[str, Any]) -> list[Verdict]:
                 check(
                     f"{_label(kind + '/' + adapter)} ≤ 1.3x our client", f"{kind}/{adapter}", ours, lambda r: r <= 1.3
                 )
+            if kind == "search":
+                verdicts.extend(_set_aside(results, section, where, field))
             for rival, mine, factor in RIVALS[kind]:
                 check(
                     f"{_label(kind + '/' + rival)} ≥ {factor:g}x {_label(kind + '/' + mine)}",
@@ -155,6 +158,43 @@ def call_verdicts(results: dict[str, Any]) -> list[Verdict]:
             )
         )
     return verdicts
+
+
+def _set_aside(results: dict[str, Any], section: str, where: str, field: str) -> list[Verdict]:
+    """The LlamaIndex retriever with the framework's own part set aside: the floor any LlamaIndex retriever pays on
+    our client (reported), and the retriever's ratio if that part were free, ``1 + (retriever - floor) / ours``,
+    round by round (judged against the 1.3x of the issue: LlamaIndex's ``retrieve()`` alone uses most of it)."""
+    figures = results.get("calls", {}).get(section, {})
+    rounds = [
+        figures.get(f"search/{case}", {}).get(field, [])
+        for case in ("ours", "ours-li-retriever", "ours-li-retriever-floor")
+    ]
+    ours, retriever, floor = rounds
+    if not ours or not len(ours) == len(retriever) == len(floor):
+        return [
+            Verdict(
+                f"{where}: LlamaIndex retriever ≤ 1.3x our client, LlamaIndex's own `retrieve()` set aside",
+                "not measured",
+                None,
+            )
+        ]
+    floors = [f / o for f, o in zip(floor, ours, strict=True)]
+    adjusted = [1 + (r - f) / o for r, f, o in zip(retriever, floor, ours, strict=True)]
+    spread = " (rounds {:.2f} to {:.2f})"
+    return [
+        Verdict(
+            f"{where}: {_label('search/ours-li-retriever-floor')}",
+            f"{statistics.median(floors):.2f}x our client" + spread.format(min(floors), max(floors)),
+            None,
+            reported=True,
+        ),
+        _compare(
+            f"{where}: LlamaIndex retriever ≤ 1.3x our client, LlamaIndex's own `retrieve()` set aside",
+            statistics.median(adjusted),
+            lambda r: r <= 1.3,
+            "{:.2f}x" + spread.format(min(adjusted), max(adjusted)),
+        ),
+    ]
 
 
 def startup_verdicts(results: dict[str, Any]) -> list[Verdict]:
@@ -292,10 +332,13 @@ WHY_NOT_MET: dict[str, str] = {
         " sits inside the spread of its rounds above."
     ),
     "LlamaIndex retriever ≤ 1.3x": (
-        "The reader and the retriever convert the same results; the retriever goes through LlamaIndex's"
-        " `BaseRetriever.retrieve`, whose instrumentation (dispatcher span, start and end events, callback manager)"
-        " cost about 110 µs a call in process (retriever 361 µs against reader 251 µs on a mock transport;"
-        " `bench_llama_index.py` measures that floor with a retriever returning ready nodes)."
+        "The reader and the retriever convert the same results; the retriever also goes through LlamaIndex's"
+        " `BaseRetriever.retrieve`, whose instrumentation (two dispatcher spans, start and end events, callback"
+        " manager) every LlamaIndex retriever pays. The floor row above measures it in the same rounds: the same"
+        " search, then `retrieve()` of a retriever that holds its nodes ready (`bench/_floors.py`). On this"
+        " loopback server that floor alone is 1.2x to 1.4x our client from run to run, so the plain ratio judges"
+        " LlamaIndex more than the adapter; the row with LlamaIndex's own `retrieve()` set aside judges what the"
+        " adapter adds (the conversion to `TextNode`s, about 45 µs in process)."
     ),
     "official SDK ≥ 2x": (
         "Most of the SDK's extra cost is how it reads an answer (`json.loads`, then `construct_type`), which grows"

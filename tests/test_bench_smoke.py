@@ -105,3 +105,28 @@ def test_verdicts_are_ratios_of_the_same_rounds() -> None:
     section["search/sdk"] = _rounds(150, 300, 590)  # 1.5, 1.5, 1.97: missed
     verdicts = {v.target: v for v in call_verdicts({"calls": {"search-sequential": section}})}
     assert verdicts["search, sequential: official SDK ≥ 2x our client"].met is False
+
+
+def test_the_llama_index_retriever_is_also_judged_with_the_framework_floor_set_aside() -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from _page import call_verdicts
+    finally:
+        sys.path.remove(str(BENCH))
+    section = {
+        "search/ours": _rounds(500, 500, 600),
+        "search/ours-li-retriever": _rounds(750, 700, 780),  # 1.5, 1.4, 1.3 of ours
+        "search/ours-li-retriever-floor": _rounds(650, 650, 700),  # set aside: 1.2, 1.1, 1.13
+    }
+    target = "search, sequential: LlamaIndex retriever ≤ 1.3x our client, LlamaIndex's own `retrieve()` set aside"
+    verdicts = {v.target: v for v in call_verdicts({"calls": {"search-sequential": section}})}
+    assert verdicts["search, sequential: parallel-integrations LlamaIndex retriever ≤ 1.3x our client"].met is False
+    assert (verdicts[target].measured, verdicts[target].met) == ("1.13x (rounds 1.10 to 1.20)", True)
+    floor = next(v for v in verdicts.values() if "floor:" in v.target)
+    assert (floor.measured, floor.reported) == ("1.30x our client (rounds 1.17 to 1.30)", True)
+    section["search/ours-li-retriever"] = _rounds(900, 900, 900)  # set aside: 1.5, 1.5, 1.33: missed
+    verdicts = {v.target: v for v in call_verdicts({"calls": {"search-sequential": section}})}
+    assert verdicts[target].met is False
+    del section["search/ours-li-retriever-floor"]
+    verdicts = {v.target: v for v in call_verdicts({"calls": {"search-sequential": section}})}
+    assert verdicts[target].met is None
