@@ -11,6 +11,7 @@ import traceback
 
 import httpx
 import pydantic
+import pydantic_core
 import pytest
 
 from parallel_integrations import (
@@ -23,7 +24,9 @@ from parallel_integrations import (
     ParallelValidationError,
     RateLimitError,
     RunCreationUncertainError,
+    TaskRunInput,
 )
+from parallel_integrations._errors import interrupt_behind
 from tests.fakes import CutStream, FakeAPI, TrickleStream, call, collect, error_body, run_json, sse
 
 RUN = "trun_" + "a" * 32
@@ -188,12 +191,43 @@ def interrupt(request: httpx.Request) -> httpx.Response:
     raise KeyboardInterrupt
 
 
-def test_ctrl_c_during_execute_names_the_run_and_the_call_that_collects_it(api: FakeAPI, kind: str) -> None:
+# What pydantic-core raises when the Ctrl-C lands while it builds a model's validator (on the model's first use).
+WRAPPED = pydantic_core.SchemaError('Error building "model" validator:\n  KeyboardInterrupt: ')
+
+
+def wrapped_interrupt(request: httpx.Request) -> httpx.Response:
+    raise WRAPPED
+
+
+@pytest.mark.parametrize("ctrl_c", [interrupt, wrapped_interrupt], ids=["plain", "wrapped-by-pydantic-core"])
+def test_ctrl_c_during_execute_names_the_run_and_the_call_that_collects_it(
+    api: FakeAPI, kind: str, ctrl_c: object
+) -> None:
     api.on("POST", "/v1/tasks/runs", httpx.Response(202, json=run_json(RUN)))
-    api.on("GET", f"/v1/tasks/runs/{RUN}/result", interrupt)
+    api.on("GET", f"/v1/tasks/runs/{RUN}/result", ctrl_c)
     with pytest.raises(KeyboardInterrupt) as info:
         call(api.client(kind).task_runs.execute("q", "lite"))
     assert any(f'client.task_runs.result("{RUN}")' in note for note in info.value.__notes__)
+    assert info.value.__cause__ is (WRAPPED if ctrl_c is wrapped_interrupt else None)
+
+
+def test_ctrl_c_wrapped_by_pydantic_core_inside_a_request_is_raised_as_keyboard_interrupt(
+    api: FakeAPI, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def building(cls: object, *args: object, **kwargs: object) -> None:
+        raise WRAPPED
+
+    monkeypatch.setattr(TaskRunInput, "model_validate", classmethod(building))
+    with pytest.raises(KeyboardInterrupt) as info:
+        call(api.client(kind).task_groups.add_runs(GROUP, [{"input": "q1", "processor": "lite"}]))
+    assert info.value.__cause__ is WRAPPED
+    assert api.requests == []  # stopped before anything was sent
+
+
+def test_only_a_schema_error_naming_the_interrupt_is_taken_for_one() -> None:
+    assert interrupt_behind(pydantic_core.SchemaError("Error building: invalid schema")) is None
+    assert interrupt_behind(ValueError("KeyboardInterrupt")) is None
+    assert isinstance(interrupt_behind(WRAPPED), KeyboardInterrupt)
 
 
 def test_a_cancelled_async_execute_carries_the_note(api: FakeAPI) -> None:
@@ -222,13 +256,16 @@ def test_a_cancelled_async_execute_carries_the_note(api: FakeAPI) -> None:
     assert any(RUN in note for note in cancelled.__notes__)
 
 
-def test_ctrl_c_during_run_batch_names_the_group_and_the_call_that_resumes(api: FakeAPI, kind: str) -> None:
+@pytest.mark.parametrize("ctrl_c", [interrupt, wrapped_interrupt], ids=["plain", "wrapped-by-pydantic-core"])
+def test_ctrl_c_during_run_batch_names_the_group_and_the_call_that_resumes(
+    api: FakeAPI, kind: str, ctrl_c: object
+) -> None:
     group = {"taskgroup_id": GROUP, "status": {"num_task_runs": 0}}
     api.on("POST", "/v1beta/tasks/groups", httpx.Response(200, json=group))
     api.on("GET", GROUP_PATH, httpx.Response(200, json=group))
     added = {"status": {"num_task_runs": 1, "is_active": True}, "run_ids": [RUN]}
     api.on("POST", f"{GROUP_PATH}/runs", httpx.Response(200, json=added))
-    api.on("GET", f"{GROUP_PATH}/events", interrupt)
+    api.on("GET", f"{GROUP_PATH}/events", ctrl_c)
     client = api.client(kind)
 
     async def drain_async() -> None:

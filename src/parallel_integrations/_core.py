@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
+from pydantic_core import SchemaError as PydanticSchemaError
 
 from . import _limits, _validate
 from ._config import ClientConfig
@@ -39,6 +40,7 @@ from ._errors import (
     ParallelValidationError,
     StreamError,
     error_from_response,
+    raise_interrupt_behind,
 )
 from ._models import ErrorEvent, GroupEvent, SearchResponse, TaskGroupStatusEvent, TaskRunInput, event_adapter
 from ._retry import RateWindow, RetryPolicy, decide
@@ -84,6 +86,9 @@ def build_model(model: type[M], data: Any, field: str) -> M:
         where = ".".join(str(part) for part in first["loc"])
         path = f"{field}.{where}" if field and where else field or where
         raise ParallelValidationError(path or model.__name__, first["msg"]) from None
+    except PydanticSchemaError as exc:  # the model's first use builds its validator: a Ctrl-C comes out wrapped
+        raise_interrupt_behind(exc)
+        raise
 
 
 def betas_for(runs: Iterable[TaskRunInput], explicit: Iterable[str] | None) -> list[str]:

@@ -15,9 +15,10 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+from pydantic_core import SchemaError as PydanticSchemaError
 
 from ._effects import Close, Emit, Flow, Read, Send, Sleep, StreamHandle
-from ._errors import APIConnectionError, APITimeoutError, ParallelError
+from ._errors import APIConnectionError, APITimeoutError, ParallelError, raise_interrupt_behind
 
 if TYPE_CHECKING:
     import asyncio
@@ -56,6 +57,15 @@ def transport_error(exc: httpx.TransportError, request: httpx.Request) -> APICon
     return kind(
         reason, method=request.method, url=str(request.url.copy_with(query=None)), request_sent=not never_connected
     )
+
+
+def _advance(flow: Flow[T], value: Any, error: ParallelError | None) -> Any:
+    """The flow's next effect, given the outcome of the last one (``StopIteration`` when it ends)."""
+    try:
+        return flow.send(value) if error is None else flow.throw(error)
+    except PydanticSchemaError as exc:  # a Ctrl-C during a model's first validation comes out wrapped
+        raise_interrupt_behind(exc)
+        raise
 
 
 class _Deadline:
@@ -152,7 +162,7 @@ class HttpxDriver:
         try:
             while True:
                 try:
-                    effect = flow.send(value) if error is None else flow.throw(error)
+                    effect = _advance(flow, value, error)
                 except StopIteration as stop:
                     box.append(stop.value)
                     return
@@ -288,7 +298,7 @@ class AsyncHttpxDriver:
         try:
             while True:
                 try:
-                    effect = flow.send(value) if error is None else flow.throw(error)
+                    effect = _advance(flow, value, error)
                 except StopIteration as stop:
                     box.append(stop.value)
                     return

@@ -65,7 +65,9 @@ __all__ = [
     "WebhookReplayError",
     "WebhookVerificationError",
     "error_from_response",
+    "interrupt_behind",
     "note_interruption",
+    "raise_interrupt_behind",
     "status_error_class",
 ]
 
@@ -353,12 +355,38 @@ class WebhookReplayError(WebhookVerificationError):
         self.webhook_id = webhook_id
 
 
+def interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C behind a pydantic-core ``SchemaError``, as a ``KeyboardInterrupt`` caused by it; ``None`` for any
+    other exception.
+
+    The package's models build their validators on first use; pydantic-core reports a ``KeyboardInterrupt`` that
+    lands during that build as a ``SchemaError`` naming it, which no ``except KeyboardInterrupt`` would catch."""
+    core = sys.modules.get("pydantic_core")
+    if core is None or not isinstance(exc, core.SchemaError) or "KeyboardInterrupt" not in str(exc):
+        return None
+    interrupt = KeyboardInterrupt()
+    interrupt.__cause__ = exc
+    return interrupt
+
+
+def raise_interrupt_behind(exc: BaseException) -> None:
+    """Raise the Ctrl-C behind ``exc`` (see :func:`interrupt_behind`) when there is one; else return, for the
+    caller to re-raise ``exc``."""
+    interrupt = interrupt_behind(exc)
+    if interrupt is not None:
+        raise interrupt from exc
+
+
 def note_interruption(interrupt: BaseException, note: str) -> None:
     """On a Ctrl-C (``KeyboardInterrupt``, or the cancellation that ``asyncio.run`` turns it into inside a
     coroutine), add ``note`` to the exception and log it at WARNING: the work goes on on the server, and the note
-    says how to pick it up again. Any other exception is left alone."""
+    says how to pick it up again. A Ctrl-C that pydantic-core wrapped (see :func:`interrupt_behind`) is raised
+    here, unwrapped and noted; any other exception is left alone, for the caller to re-raise."""
+    unwrapped = interrupt_behind(interrupt)
     asyncio = sys.modules.get("asyncio")  # loaded whenever a cancellation can happen; never imported here
     cancelled = asyncio is not None and isinstance(interrupt, asyncio.CancelledError)
-    if isinstance(interrupt, KeyboardInterrupt) or cancelled:
-        interrupt.add_note(note)
+    if isinstance(interrupt, KeyboardInterrupt) or cancelled or unwrapped is not None:
+        (unwrapped or interrupt).add_note(note)
         logging.getLogger("parallel_integrations").warning("interrupted: %s", note)
+    if unwrapped is not None:
+        raise unwrapped from interrupt

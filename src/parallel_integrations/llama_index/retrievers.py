@@ -27,8 +27,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _signature_stored(method: F) -> F:
-    # LlamaIndex wraps ``_retrieve`` and ``_aretrieve`` in a span that reads the method's signature on every call (about 10 µs);
-    # a stored ``__signature__`` is read at once, and is the same signature.
+    # LlamaIndex wraps ``_retrieve`` and ``_aretrieve`` in a span that reads the method's signature on every call
+    # (about 10 µs); a stored ``__signature__`` is read at once, and is the same signature.
     method.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
     return method
 
