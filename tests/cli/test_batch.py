@@ -4,6 +4,7 @@ import csv
 import json
 from pathlib import Path
 
+import pydantic_core
 import pytest
 
 from parallel_integrations.cli.results import ResultsWriter, csv_columns
@@ -173,25 +174,31 @@ def test_results_file_without_state_is_not_overwritten(invoke: Invoke, emulator,
 # --- resume -----------------------------------------------------------------------------------------------------
 
 
-def interrupt_after(monkeypatch: pytest.MonkeyPatch, rows: int) -> None:
-    """Make the results writer raise KeyboardInterrupt (as Ctrl-C would) when it is about to write row ``rows + 1``."""
+# What pydantic-core raises when the Ctrl-C lands while it builds a model's validator (the model's first use).
+WRAPPED_CTRL_C = pydantic_core.SchemaError('Error building "model-fields" validator:\n  KeyboardInterrupt: ')
+
+
+def interrupt_after(monkeypatch: pytest.MonkeyPatch, rows: int, ctrl_c: BaseException | None = None) -> None:
+    """Make the results writer raise KeyboardInterrupt (as Ctrl-C would; or ``ctrl_c``) when it is about to write
+    row ``rows + 1``."""
     real = ResultsWriter.write
 
     def write(self, item, given):
         if self.written == rows:
-            raise KeyboardInterrupt
+            raise ctrl_c or KeyboardInterrupt()
         real(self, item, given)
 
     monkeypatch.setattr(ResultsWriter, "write", write)
 
 
+@pytest.mark.parametrize("ctrl_c", [None, WRAPPED_CTRL_C], ids=["plain", "wrapped-by-pydantic-core"])
 def test_interrupted_batch_resumes_without_resubmitting(
-    invoke: Invoke, emulator, input_csv: Path, schema_file: Path, tmp_path: Path, monkeypatch
+    invoke: Invoke, emulator, input_csv: Path, schema_file: Path, tmp_path: Path, monkeypatch, ctrl_c
 ):
     out = tmp_path / "out.csv"
     args = ("batch", str(input_csv), str(out), "-o", str(schema_file), "-c", "statement")
     with monkeypatch.context() as patch:
-        interrupt_after(patch, 2)
+        interrupt_after(patch, 2, ctrl_c)
         first = invoke(*args)
     assert first.exit_code == 130
     assert "2 of 5 results" in first.stderr

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .errors import CliError, ExitCode, reporting
+from .errors import INTERRUPTS, CliError, ExitCode, interrupted, reporting
 from .inputs import BatchInputs, read_inputs
 from .progress import BatchDisplay
 from .results import ResultsWriter, open_results
@@ -180,7 +180,9 @@ def _run(
                     continue
                 results.write(item, inputs.items[item.index])
                 done.add(item.index)
-    except KeyboardInterrupt:
+    except INTERRUPTS as exc:
+        if not interrupted(exc):
+            raise
         raise CliError(
             f"stopped waiting; {_where(session, taskgroup_id, done, total, results, resume)}", ExitCode.INTERRUPTED
         ) from None

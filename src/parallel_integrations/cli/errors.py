@@ -12,8 +12,20 @@ from contextlib import contextmanager
 from enum import IntEnum
 
 import click
+from pydantic_core import SchemaError as PydanticSchemaError
 
-__all__ = ["EXIT_CODES_HELP", "CliError", "ExitCode", "missing_key", "reporting"]
+__all__ = ["EXIT_CODES_HELP", "INTERRUPTS", "CliError", "ExitCode", "interrupted", "missing_key", "reporting"]
+
+INTERRUPTS = (KeyboardInterrupt, PydanticSchemaError)
+"""What a Ctrl-C can surface as (catch these, then check :func:`interrupted`): pydantic-core reports a
+``KeyboardInterrupt`` that lands while it builds a model's validator (the model's first use) as a ``SchemaError``."""
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Ctrl-C, plain or wrapped by pydantic-core."""
+    from parallel_integrations._errors import interrupt_behind
+
+    return isinstance(exc, KeyboardInterrupt) or interrupt_behind(exc) is not None
 
 
 class ExitCode(IntEnum):
@@ -78,7 +90,9 @@ def reporting() -> Iterator[None]:
     """Turn library errors into :class:`CliError` and Ctrl-C into exit status 130."""
     try:
         yield
-    except KeyboardInterrupt:
+    except INTERRUPTS as exc:
+        if not interrupted(exc):
+            raise  # a pydantic-core SchemaError that is no Ctrl-C: a bug, let it surface
         raise CliError("stopped before the command finished", ExitCode.INTERRUPTED) from None
     except click.ClickException:
         raise

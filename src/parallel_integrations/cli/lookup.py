@@ -10,7 +10,7 @@ import click
 
 from parallel_integrations import RunStatus
 
-from .errors import CliError, ExitCode, reporting
+from .errors import INTERRUPTS, CliError, ExitCode, interrupted, reporting
 from .render import answer_table, group_table, run_table, runs_table, wire_json
 from .session import Session, pass_session
 from .waiting import timeout_option, wait_for_result
@@ -48,7 +48,9 @@ def runs(session: Session, run_id: str, with_result: bool, timeout: float | None
             raise CliError(f"run {run_id} failed: {message}", ExitCode.API_ERROR)
         try:
             result = wait_for_result(client, run, session.console(stderr=True), timeout)
-        except KeyboardInterrupt:
+        except INTERRUPTS as exc:
+            if not interrupted(exc):
+                raise
             raise CliError(f"stopped waiting; run {run_id} goes on", ExitCode.INTERRUPTED) from None
     _echo_json(wire_json(result)) if as_json else session.console().print(answer_table(result))
 

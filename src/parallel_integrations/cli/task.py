@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .errors import CliError, ExitCode, reporting
+from .errors import INTERRUPTS, CliError, ExitCode, interrupted, reporting
 from .render import answer_table, wire_json
 from .session import Session, pass_session
 from .spec import load_output_spec
@@ -78,7 +78,9 @@ def task(
         run = client.task_runs.create(given, processor, task_spec=spec.task_spec)
         try:
             result = wait_for_result(client, run, session.console(stderr=True), timeout)
-        except KeyboardInterrupt:
+        except INTERRUPTS as exc:
+            if not interrupted(exc):
+                raise
             raise CliError(f"stopped waiting; {collect_hint(session, run.run_id)}", ExitCode.INTERRUPTED) from None
         except TaskRunTimeoutError as exc:
             raise CliError(f"{exc}; {collect_hint(session, run.run_id)}", ExitCode.API_ERROR) from exc
