@@ -22,10 +22,11 @@ INTERRUPTS = (KeyboardInterrupt, PydanticSchemaError)
 
 
 def interrupted(exc: BaseException) -> bool:
-    """Whether ``exc`` is a Ctrl-C, plain or wrapped by pydantic-core."""
-    from parallel_integrations._errors import interrupt_behind
-
-    return isinstance(exc, KeyboardInterrupt) or interrupt_behind(exc) is not None
+    """Whether ``exc`` is a Ctrl-C, plain or wrapped by pydantic-core (which names it in the message). The library
+    unwraps the ones that land in its own calls; this catches those in the command's own code."""
+    return isinstance(exc, KeyboardInterrupt) or (
+        isinstance(exc, PydanticSchemaError) and "KeyboardInterrupt" in str(exc)
+    )
 
 
 class ExitCode(IntEnum):
