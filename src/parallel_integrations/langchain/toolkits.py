@@ -24,7 +24,9 @@ class ParallelToolkit(ClientSettings, BaseToolkit):
     >>> tools = ParallelToolkit(processor="base", output=Answer).get_tools()
     >>> agent = create_agent(model, tools)
 
-    The tools share this toolkit's clients (one connection pool) and its settings.
+    The tools share this toolkit's clients (one connection pool) and its settings. The toolkit owns those clients:
+    closing it (``close()``, ``aclose()``, ``with``, ``async with``) closes them and its tools; closing one of its
+    tools only stops that tool.
 
     Args:
         task_mode: ``"wait"`` (``parallel_task``), ``"start_and_fetch"`` (the pair) or ``"both"``.
@@ -80,6 +82,20 @@ class ParallelToolkit(ClientSettings, BaseToolkit):
             tools.append(ParallelTaskStartTool(**task))
             tools.append(ParallelTaskResultTool(**task, wait=self.result_wait))
         self._tools = tools
+
+    def close(self) -> None:
+        """Close this toolkit's tools, then the clients it built (see :meth:`ClientSettings.close`)."""
+        for tool in self._tools:
+            if isinstance(tool, ClientSettings):
+                tool.close()
+        super().close()
+
+    async def aclose(self) -> None:
+        """Close this toolkit's tools, then the clients it built, async ones included."""
+        for tool in self._tools:
+            if isinstance(tool, ClientSettings):
+                await tool.aclose()
+        await super().aclose()
 
     def get_tools(self) -> list[BaseTool]:
         """The tools, ready for an agent (the same instances on every call)."""

@@ -4,13 +4,18 @@ Each object resolves its clients once, when it is built: the ones it was given (
 or a :class:`ParallelClient` and an :class:`AsyncParallelClient` built from ``api_key``/``base_url`` (else
 ``PARALLEL_API_KEY``/``PARALLEL_BASE_URL``). Every later call, sync or async, reuses them; the key itself is held
 by the clients only, never by the adapter object, so it cannot leak through a repr, a dump or an event.
+
+Every adapter object is :class:`Closable`: ``close()``, ``await aclose()``, ``with`` and ``async with`` close the
+clients it built (never given ones, which belong to the caller), and any later call is refused with a
+:class:`ParallelValidationError` naming ``client``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from parallel_integrations import (
     AsyncParallelClient,
@@ -90,13 +95,20 @@ class Clients:
 
     With only a sync client (``client=`` given alone), async calls run it in a worker thread, so the event loop
     never blocks. With only an async client, sync calls are refused with an error saying to pass ``client=``.
+    Clients built here (``owned=True``) are closed by :meth:`close` / :meth:`aclose`; given ones are not.
     """
 
-    __slots__ = ("async_client", "client")
+    __slots__ = ("async_client", "client", "closed_by", "own_async", "own_sync")
 
-    def __init__(self, client: ParallelClient | None, async_client: AsyncParallelClient | None) -> None:
+    def __init__(
+        self, client: ParallelClient | None, async_client: AsyncParallelClient | None, *, owned: bool = False
+    ) -> None:
         self.client = client
         self.async_client = async_client
+        # What close()/aclose() still have to close: the clients built here, each dropped once closed.
+        self.own_sync = client if owned else None
+        self.own_async = async_client if owned else None
+        self.closed_by: str | None = None
 
     @classmethod
     def resolve(
@@ -117,7 +129,7 @@ class Clients:
         key = _checks.optional_text("api_key", api_key)
         url = _checks.optional_text("base_url", base_url)
         if client is None and async_client is None:
-            return cls(ParallelClient(key, base_url=url), AsyncParallelClient(key, base_url=url))
+            return cls(ParallelClient(key, base_url=url), AsyncParallelClient(key, base_url=url), owned=True)
         if key is not None or url is not None:
             # Two sources of settings would leave one client talking to another server than the other.
             raise ParallelValidationError("api_key", "give api_key/base_url or client/async_client, not both")
@@ -130,7 +142,30 @@ class Clients:
         assert chosen is not None
         return chosen.base_url
 
+    def close(self, owner: object) -> None:
+        """Refuse every later call (naming ``owner``'s class) and close the sync client if it was built here. The
+        async client's pools can only be closed from their event loop: :meth:`aclose` does that."""
+        self.closed_by = type(owner).__name__
+        owned, self.own_sync = self.own_sync, None
+        if owned is not None:
+            owned.close()
+
+    async def aclose(self, owner: object) -> None:
+        """:meth:`close`, then close the running event loop's pool of the async client if it was built here."""
+        self.close(owner)
+        owned, self.own_async = self.own_async, None
+        if owned is not None:
+            await owned.aclose()
+
+    def _check_open(self) -> None:
+        if self.closed_by is not None:
+            raise ParallelValidationError(
+                "client",
+                f"this {self.closed_by} is closed (close(), aclose() or the end of a with block): build a new one",
+            )
+
     def _sync(self) -> ParallelClient:
+        self._check_open()
         if self.client is None:
             raise ParallelValidationError(
                 "client", "only an async_client was given: pass client=ParallelClient(...) too for sync calls"
@@ -143,6 +178,7 @@ class Clients:
 
     async def asearch(self, call: SearchCall) -> SearchResponse:
         """Run ``call`` with the async client (or the sync one in a worker thread)."""
+        self._check_open()
         if self.async_client is None:
             return await asyncio.to_thread(self.search, call)
         return await self.async_client.search(**call.kwargs())
@@ -154,7 +190,46 @@ class Clients:
 
     async def aexecute(self, call: TaskCall) -> TaskRunResult:
         """Run a task and wait for its result, with the async client (or the sync one in a worker thread)."""
+        self._check_open()
         if self.async_client is None:
             return await asyncio.to_thread(self.execute, call)
         result: TaskRunResult = await self.async_client.task_runs.execute(**call.kwargs())
         return result
+
+
+class Closable:
+    """``close()``, ``aclose()``, ``with`` and ``async with`` for an adapter object whose clients are ``_clients``."""
+
+    _clients: Clients
+
+    def close(self) -> None:
+        """Close the sync client this object built, and refuse any later call with a
+        :class:`ParallelValidationError`.
+
+        Clients given as ``client=`` / ``async_client=`` stay open: they belong to the caller. The built async
+        client's connection pools belong to the event loops that opened them and can only be closed from there:
+        in async code use :meth:`aclose` (or ``async with``), which closes the running loop's pool too. Calling it
+        again does nothing.
+        """
+        self._clients.close(self)
+
+    async def aclose(self) -> None:
+        """Close both clients this object built (the async one's pool of the running event loop), and refuse any
+        later call. Given clients stay open. Calling it again does nothing."""
+        await self._clients.aclose(self)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.aclose()

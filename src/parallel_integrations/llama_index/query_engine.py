@@ -20,13 +20,13 @@ from llama_index.core.schema import QueryBundle
 from parallel_integrations import AsyncParallelClient, ParallelClient, TaskRunResult
 
 from . import _checks
-from ._clients import Clients, TaskCall
+from ._clients import Clients, Closable, TaskCall
 from ._convert import answer_text, citation_nodes, parsed_of, response_metadata
 
 __all__ = ["ParallelQueryEngine"]
 
 
-class ParallelQueryEngine(BaseQueryEngine):
+class ParallelQueryEngine(Closable, BaseQueryEngine):
     """Each query is one Parallel task run.
 
     ``query(question)`` returns a ``Response`` whose text is the answer (a JSON output as indented JSON), or, with

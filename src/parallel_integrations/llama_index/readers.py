@@ -22,13 +22,13 @@ from llama_index.core.schema import Document
 from parallel_integrations import AsyncParallelClient, ParallelClient, SourcePolicy
 
 from . import _checks
-from ._clients import Clients, SearchCall, TaskCall
+from ._clients import Clients, Closable, SearchCall, TaskCall
 from ._convert import input_text, search_result_documents, task_documents
 
 __all__ = ["ParallelSearchReader", "ParallelTaskReader"]
 
 
-class ParallelSearchReader(BasePydanticReader):
+class ParallelSearchReader(Closable, BasePydanticReader):
     """One ``Document`` per Parallel search result: the excerpts as text; ``url``, ``title``, ``publish_date``,
     ``rank``, ``search_id`` and ``query`` as metadata; the URL as id.
 
@@ -158,7 +158,7 @@ class ParallelSearchReader(BasePydanticReader):
 AnswerPlacement = Literal["document", "metadata"]
 
 
-class ParallelTaskReader(BasePydanticReader):
+class ParallelTaskReader(Closable, BasePydanticReader):
     """``Document``s from one Parallel task run: one per citation in the answer's basis, and the answer itself.
 
     A citation's text is its excerpts; its metadata names the ``field`` it supports, the basis's ``reasoning`` and

@@ -18,7 +18,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from parallel_integrations import AsyncParallelClient, ParallelClient, SourcePolicy
 
-from ._clients import Clients, SearchCall
+from ._clients import Clients, Closable, SearchCall
 from ._convert import search_result_nodes
 
 __all__ = ["ParallelSearchRetriever"]
@@ -33,7 +33,7 @@ def _signature_stored(method: F) -> F:
     return method
 
 
-class ParallelSearchRetriever(BaseRetriever):
+class ParallelSearchRetriever(Closable, BaseRetriever):
     """Each query is a Parallel search (the query text as the objective); each result is a ``NodeWithScore``
     whose text is the excerpts, metadata as for :class:`ParallelSearchReader`, and score ``1 / rank`` (1.0, 0.5,
     0.33, ...: only the order is meaningful, the API gives no relevance figure).

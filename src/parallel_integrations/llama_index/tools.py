@@ -22,7 +22,7 @@ from parallel_integrations import AsyncParallelClient, ParallelClient, ParallelE
 from parallel_integrations.documents import DEFAULT_CHAR_BUDGET, render_search, render_task_result
 
 from . import _checks
-from ._clients import Clients, SearchCall, TaskCall
+from ._clients import Clients, Closable, SearchCall, TaskCall
 
 __all__ = ["ParallelToolSpec"]
 
@@ -32,7 +32,7 @@ def _error_text(exc: ParallelError) -> str:
     return f"Error: {type(exc).__name__}: {exc}"
 
 
-class ParallelToolSpec(BaseToolSpec):
+class ParallelToolSpec(Closable, BaseToolSpec):
     """Two tools for an agent: ``search`` and ``run_task`` (``spec_functions`` pairs each with its async twin).
 
     Args:
