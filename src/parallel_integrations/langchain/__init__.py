@@ -5,8 +5,9 @@ Install with ``pip install "parallel-integrations[langchain]"``::
     from parallel_integrations.langchain import ParallelSearchRetriever, ParallelToolkit, ParallelTaskRunnable
 
 Every object builds its client once, from ``api_key`` (else ``PARALLEL_API_KEY``) and ``base_url`` (else
-``PARALLEL_BASE_URL``), or takes an injected ``client=`` / ``async_client=``. Documents follow the metadata table
-of :mod:`parallel_integrations.documents`.
+``PARALLEL_BASE_URL``), or takes an injected ``client=`` / ``async_client=``. ``close()``, ``await aclose()``,
+``with`` and ``async with`` close the clients an object built (never injected ones); a closed object refuses calls.
+Documents follow the metadata table of :mod:`parallel_integrations.documents`.
 
 Each name is imported from its module when first asked for (as ``langchain_core`` does), so a program that uses
 the search tool does not build the classes of the retriever, the runnable and the toolkit.

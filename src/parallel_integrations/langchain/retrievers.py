@@ -35,6 +35,8 @@ class ParallelSearchRetriever(SearchSettings, BaseRetriever):
             ``"search_queries"`` (one keyword query), or ``"both"``.
         processor, max_chars_per_result, source_policy: passed to every search (see ``ParallelClient.search``).
         api_key, base_url, timeout, max_retries, client, async_client: how to reach the API.
+
+    ``close()`` / ``await aclose()`` (or ``with`` / ``async with``) close the clients the retriever built.
     """
 
     k: int = Field(default=5, ge=1, le=MAX_RESULTS, strict=True, description="Results per query (1 to 40).")

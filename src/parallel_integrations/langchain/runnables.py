@@ -72,6 +72,8 @@ class ParallelTaskRunnable(TaskSettings, RunnableSerializable[TaskInput, Any]):
         run_timeout: seconds to wait for one run's answer (None: as long as it is active).
         batch_fetch_concurrency: result fetches in flight during ``batch``.
         api_key, base_url, timeout, max_retries, client, async_client: how to reach the API.
+
+    ``close()`` / ``await aclose()`` (or ``with`` / ``async with``) close the clients the runnable built.
     """
 
     include_raw: bool = Field(default=False, strict=True, description="Return raw, parsed and parsing_error.")

@@ -6,7 +6,9 @@ run as a query engine whose answer carries its citations, and agent tools.
 
 Needs the ``llama-index`` extra (llama-index-core 0.14): ``pip install "parallel-integrations[llama-index]"``.
 Every class takes ``api_key``/``base_url`` (else ``PARALLEL_API_KEY``/``PARALLEL_BASE_URL``) or ready clients
-(``client=``, ``async_client=``), built once per object and used by sync and async calls alike.
+(``client=``, ``async_client=``), built once per object and used by sync and async calls alike. ``close()``,
+``await aclose()``, ``with`` and ``async with`` close the clients an object built (never given ones); a closed
+object refuses calls.
 """
 
 from __future__ import annotations

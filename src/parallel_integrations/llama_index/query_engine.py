@@ -47,6 +47,8 @@ class ParallelQueryEngine(Closable, BaseQueryEngine):
 
     Raises (from ``query``/``aquery``): ``TaskRunFailedError``, ``TaskRunTimeoutError``,
     ``OutputValidationError`` (the answer does not fit ``output``), and the other ``ParallelError`` subclasses.
+
+    ``close()`` / ``await aclose()`` (or ``with`` / ``async with``) close the clients the engine built.
     """
 
     def __init__(

@@ -44,6 +44,7 @@ class ParallelSearchReader(Closable, BasePydanticReader):
         source_policy: ``{"include_domains": [...], "exclude_domains": [...]}``.
 
     Any other keyword argument is refused (a misspelt setting), except ``is_remote``, which ``to_dict()`` holds.
+    ``close()`` / ``await aclose()`` (or ``with`` / ``async with``) close the clients the reader built.
     """
 
     is_remote: bool = True
@@ -174,7 +175,7 @@ class ParallelTaskReader(Closable, BasePydanticReader):
         answer_as: where the answer goes, see above.
         api_key, base_url, client, async_client: as for :class:`ParallelSearchReader`.
 
-    Any other keyword argument is refused, as for :class:`ParallelSearchReader`.
+    Any other keyword argument is refused, as for :class:`ParallelSearchReader`, and closing works the same.
     """
 
     is_remote: bool = True

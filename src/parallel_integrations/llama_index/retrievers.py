@@ -45,6 +45,8 @@ class ParallelSearchRetriever(Closable, BaseRetriever):
         source_policy: ``{"include_domains": [...], "exclude_domains": [...]}``.
         api_key, base_url, client, async_client: as for :class:`ParallelSearchReader`.
         callback_manager, verbose: as for any LlamaIndex retriever.
+
+    ``close()`` / ``await aclose()`` (or ``with`` / ``async with``) close the clients the retriever built.
     """
 
     def __init__(

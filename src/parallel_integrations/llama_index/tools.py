@@ -47,6 +47,9 @@ class ParallelToolSpec(Closable, BaseToolSpec):
             longer is reported to the model as an ``Error: TaskRunTimeoutError`` naming the run.
         max_chars: the size of each tool's text for the model, in characters (default 6,000).
         api_key, base_url, client, async_client: as for :class:`ParallelSearchReader`.
+
+    ``close()`` / ``await aclose()`` (or ``with`` / ``async with``) close the clients the spec built; its tools then
+    answer with an ``Error:`` text.
     """
 
     spec_functions = [("search", "asearch"), ("run_task", "arun_task")]  # noqa: RUF012 (BaseToolSpec's shape)
