@@ -196,6 +196,7 @@ def test_closing_a_toolkits_tool_leaves_the_toolkit_working(emulator: RunningEmu
     task.close()
     assert not sync_pool(client).is_closed
     assert "[1]" in search.invoke({"objective": QUESTION})
+    toolkit.close()
 
 
 async def test_closing_the_toolkit_closes_its_clients_and_tools(emulator: RunningEmulator) -> None:

@@ -202,7 +202,8 @@ def test_reader_dumps_and_reprs_are_the_same_after_close(
     before = (reader.to_dict(), reader.model_dump(), repr(reader))
     reader.close()
     assert (reader.to_dict(), reader.model_dump(), repr(reader)) == before
-    assert type(reader).from_dict(reader.to_dict()).load_data(QUESTION)  # a rebuilt reader has clients of its own
+    with type(reader).from_dict(reader.to_dict()) as rebuilt:  # a rebuilt reader has clients of its own
+        assert rebuilt.load_data(QUESTION)
 
 
 def test_reprs_still_name_the_server_after_close(emulator: RunningEmulator) -> None:
