@@ -4,8 +4,10 @@ timeouts, faults with Retry-After, add-runs reconciliation after a dropped answe
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
+import weakref
 
 import pytest
 
@@ -135,6 +137,23 @@ def test_async_client_works_across_event_loops(emulator: RunningEmulator) -> Non
 
     assert asyncio.run(search_and_close()) == 2
     assert asyncio.run(search_and_close()) == 2  # a new loop gets its own connection pool
+
+
+def test_the_pools_of_finished_event_loops_are_released(emulator: RunningEmulator) -> None:
+    parallel_client = AsyncParallelClient()
+    pools: list[weakref.ref[object]] = []
+
+    async def search() -> None:
+        await parallel_client.search("decorators", max_results=2)
+        pools.append(weakref.ref(parallel_client._driver.http))  # type: ignore[attr-defined]
+
+    for _ in range(3):
+        asyncio.run(search())  # never closed: each loop ends with its pool still open
+    gc.collect()
+    assert [pool() is None for pool in pools] == [True, True, False]  # a new loop dropped the closed loops' pools
+    asyncio.run(parallel_client.aclose())
+    gc.collect()
+    assert pools[-1]() is None
 
 
 def test_async_batch_against_the_emulator(emulator: RunningEmulator) -> None:

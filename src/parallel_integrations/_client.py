@@ -171,7 +171,8 @@ class AsyncParallelClient(_ClientBase):
     """Asynchronous client for the Parallel API: the same methods as :class:`ParallelClient`, awaited.
 
     One ``httpx.AsyncClient`` is kept per running event loop, so the client works across ``asyncio.run`` calls,
-    notebooks and per-test loops. Arguments are those of :class:`ParallelClient`; ``http_client`` (an
+    notebooks and per-test loops; the pools of loops that have closed are dropped when a new loop first uses the
+    client (or at :meth:`aclose`). Arguments are those of :class:`ParallelClient`; ``http_client`` (an
     ``httpx.AsyncClient``) pins one connection pool, which then must be used on its own loop only.
     """
 
@@ -232,7 +233,8 @@ class AsyncParallelClient(_ClientBase):
         )
 
     async def aclose(self) -> None:
-        """Close this event loop's connection pool (unless the ``http_client`` was given by the caller)."""
+        """Close this event loop's connection pool (unless the ``http_client`` was given by the caller), and drop
+        those of loops that have closed."""
         await self._driver.aclose()
 
     async def __aenter__(self) -> AsyncParallelClient:

@@ -262,17 +262,27 @@ class AsyncHttpxDriver:
         loop = asyncio.get_running_loop()
         pool = self.pools.get(loop)
         if pool is None:
+            self._forget_closed_loops()
             pool = httpx.AsyncClient(verify=tls_for(self._core.config.base_url), limits=POOL_LIMITS)
             self.pools[loop] = pool
         return pool
 
+    def _forget_closed_loops(self) -> None:
+        # A pool refers to its loop through its connections, so its weak key never dies on its own: each
+        # asyncio.run() would leave one pool behind. A closed loop can no longer run a pool's aclose(); dropped,
+        # the pool is collected and its sockets are closed with it.
+        for table in (self.pools, self.gates):
+            for loop in [loop for loop in table if loop.is_closed()]:
+                del table[loop]
+
     async def aclose(self) -> None:
-        """Close the running loop's connection pool, if this driver made it."""
+        """Close the running loop's connection pool, if this driver made it, and drop those of closed loops."""
         if self.given_http is not None:
             return
         import asyncio
 
         pool = self.pools.pop(asyncio.get_running_loop(), None)
+        self._forget_closed_loops()
         if pool is not None:
             await pool.aclose()
 
