@@ -196,6 +196,30 @@ def _lc_tool(url: str) -> Case:
     return Case(lambda: _results(tool.invoke(args)), run)
 
 
+def _lc_tool_floor(url: str) -> Case:
+    """What LangChain's part of the search tool's call costs on this client: the search, then ``invoke()`` of the
+    tool with its answer ready (``_floors.ready_search_tool``): no rendering of the tool's own."""
+    from _floors import ready_search_tool
+
+    from parallel_integrations.langchain import ParallelSearchTool
+
+    client, aclient = _ours(url)
+    args = {"objective": OBJECTIVE, "search_queries": QUERIES}
+    real = ParallelSearchTool(client=client, max_results=RESULTS, max_chars=100_000)
+    text, response = real._run(OBJECTIVE, QUERIES)
+    ready = ready_search_tool(client, aclient, text, response)
+
+    def call() -> int:
+        client.search(OBJECTIVE, search_queries=QUERIES, max_results=RESULTS)
+        return _results(ready.invoke(args))
+
+    async def run() -> int:
+        await aclient.search(OBJECTIVE, search_queries=QUERIES, max_results=RESULTS)
+        return _results(await ready.ainvoke(args))
+
+    return Case(call, run)
+
+
 def _lc_runnable(url: str) -> Case:
     from parallel_integrations.langchain import ParallelTaskRunnable
 
@@ -410,6 +434,7 @@ BUILDERS: dict[str, tuple[str, Callable[[str], Case]]] = {
     "search/ours": ("ours", _ours_search),
     "search/ours-lc-retriever": ("ours", _lc_retriever),
     "search/ours-lc-tool": ("ours", _lc_tool),
+    "search/ours-lc-tool-floor": ("ours", _lc_tool_floor),
     "search/ours-li-retriever": ("ours", _li_retriever),
     "search/ours-li-retriever-floor": ("ours", _li_retriever_floor),
     "search/ours-li-reader": ("ours", _li_reader),

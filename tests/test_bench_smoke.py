@@ -118,7 +118,10 @@ def test_the_llama_index_retriever_is_also_judged_with_the_framework_floor_set_a
         "search/ours-li-retriever": _rounds(750, 700, 780),  # 1.5, 1.4, 1.3 of ours
         "search/ours-li-retriever-floor": _rounds(650, 650, 700),  # set aside: 1.2, 1.1, 1.13
     }
-    target = "search, sequential: LlamaIndex retriever ≤ 1.3x our client, LlamaIndex's own `retrieve()` set aside"
+    target = (
+        "search, sequential: parallel-integrations LlamaIndex retriever ≤ 1.3x our client, LlamaIndex's own"
+        " `retrieve()` set aside"
+    )
     verdicts = {v.target: v for v in call_verdicts({"calls": {"search-sequential": section}})}
     assert verdicts["search, sequential: parallel-integrations LlamaIndex retriever ≤ 1.3x our client"].met is False
     assert (verdicts[target].measured, verdicts[target].met) == ("1.13x (rounds 1.10 to 1.20)", True)
@@ -130,3 +133,14 @@ def test_the_llama_index_retriever_is_also_judged_with_the_framework_floor_set_a
     del section["search/ours-li-retriever-floor"]
     verdicts = {v.target: v for v in call_verdicts({"calls": {"search-sequential": section}})}
     assert verdicts[target].met is None
+    tool = (
+        "search, sequential: parallel-integrations LangChain tool ≤ 1.3x our client, LangChain's own `BaseTool.invoke`"
+    )
+    assert verdicts[tool + " set aside"].met is None  # its floor was not measured either
+    section["search/ours-lc-tool"] = _rounds(800, 800, 800)
+    section["search/ours-lc-tool-floor"] = _rounds(700, 650, 700)  # set aside: 1.2, 1.3, 1.17
+    verdicts = {v.target: v for v in call_verdicts({"calls": {"search-sequential": section}})}
+    assert (verdicts[tool + " set aside"].measured, verdicts[tool + " set aside"].met) == (
+        "1.20x (rounds 1.17 to 1.30)",
+        True,
+    )
