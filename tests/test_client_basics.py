@@ -94,6 +94,22 @@ def test_bad_settings_are_refused(kwargs: dict[str, object], field: str) -> None
         ParallelClient("k", **kwargs)  # type: ignore[arg-type]
 
 
+def test_a_closed_client_refuses_calls_with_a_named_error_before_sending() -> None:
+    # Nothing listens on port 9: a request that went out would be an APIConnectionError.
+    client = ParallelClient(API_KEY, base_url="http://127.0.0.1:9", allow_insecure_http=True, max_retries=0)
+    with client:
+        pass
+    for attempt in (
+        lambda: client.search("decorators"),
+        lambda: client.task_runs.retrieve("trun_" + "a" * 32),
+        lambda: list(client.task_groups.run_batch(["a"], processor="lite")),
+    ):
+        with pytest.raises(ParallelValidationError) as info:
+            attempt()
+        assert info.value.field == "client"
+        assert "closed" in str(info.value)
+
+
 def test_key_never_shows(api: FakeAPI, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     api.on(

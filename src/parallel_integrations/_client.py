@@ -157,7 +157,8 @@ class ParallelClient(_ClientBase):
         )
 
     def close(self) -> None:
-        """Close the connection pool (unless the ``http_client`` was given by the caller)."""
+        """Close the connection pool (unless the ``http_client`` was given by the caller). A call on a closed pool
+        raises :class:`ParallelValidationError` naming ``client``, before anything is sent."""
         self._driver.close()
 
     def __enter__(self) -> ParallelClient:

@@ -18,7 +18,13 @@ import httpx
 from pydantic_core import SchemaError as PydanticSchemaError
 
 from ._effects import Close, Emit, Flow, Read, Send, Sleep, StreamHandle
-from ._errors import APIConnectionError, APITimeoutError, ParallelError, raise_interrupt_behind
+from ._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ParallelError,
+    ParallelValidationError,
+    raise_interrupt_behind,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -156,6 +162,12 @@ class HttpxDriver:
         return self._drive(flow, box, emits=True)
 
     def _drive(self, flow: Flow[T], box: list[T], *, emits: bool) -> Iterator[Any]:
+        if self.http.is_closed:
+            flow.close()
+            raise ParallelValidationError(
+                "client",
+                "this ParallelClient is closed (close(), a with block, or its http_client closed): build a new one",
+            )
         opened: list[StreamHandle[Iterator[bytes]]] = []
         value: Any = None
         error: ParallelError | None = None
