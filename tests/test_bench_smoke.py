@@ -77,16 +77,22 @@ def test_charts_are_svg_documents_linked_from_the_page(smoke: tuple[dict[str, An
         assert f"]({chart.name})" in page.read_text()
 
 
-def _rounds(*values: float) -> dict[str, Any]:
-    return {"env": "ours", "rounds": list(values), "us": sorted(values)[len(values) // 2]}
-
-
-def test_verdicts_are_ratios_of_the_same_rounds() -> None:
+@pytest.fixture(scope="module")
+def call_verdicts() -> Any:
+    """``_page.call_verdicts``, imported from the bench folder."""
     sys.path.insert(0, str(BENCH))
     try:
         from _page import call_verdicts
     finally:
         sys.path.remove(str(BENCH))
+    return call_verdicts
+
+
+def _rounds(*values: float) -> dict[str, Any]:
+    return {"env": "ours", "rounds": list(values), "us": sorted(values)[len(values) // 2]}
+
+
+def test_verdicts_are_ratios_of_the_same_rounds(call_verdicts: Any) -> None:
     section = {
         "search/ours": _rounds(100, 200, 300),
         "search/httpx": _rounds(110, 190, 330),  # ours / httpx per round: 0.909, 1.053, 0.909
@@ -107,12 +113,7 @@ def test_verdicts_are_ratios_of_the_same_rounds() -> None:
     assert verdicts["search, sequential: official SDK ≥ 2x our client"].met is False
 
 
-def test_the_llama_index_retriever_is_also_judged_with_the_framework_floor_set_aside() -> None:
-    sys.path.insert(0, str(BENCH))
-    try:
-        from _page import call_verdicts
-    finally:
-        sys.path.remove(str(BENCH))
+def test_adapters_are_also_judged_with_their_framework_floor_set_aside(call_verdicts: Any) -> None:
     section = {
         "search/ours": _rounds(500, 500, 600),
         "search/ours-li-retriever": _rounds(750, 700, 780),  # 1.5, 1.4, 1.3 of ours
